@@ -1,0 +1,1 @@
+"""Authentication, sessions, roles and the secure callback wrapper."""

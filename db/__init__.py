@@ -1,0 +1,1 @@
+"""careboard's data layer: schema, connections, migrations, import/export and the demo practice."""

@@ -1,0 +1,126 @@
+"""The one owner of database connections: engines, sessions, pragmas, time limits, schema state."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database schema is not at the migrations' head."""
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout and foreign keys on every connection; explicit BEGIN.
+
+    pysqlite's own transaction handling defers BEGIN in ways that break SAVEPOINT and lets two
+    writers deadlock on lock upgrade; emitting BEGIN ourselves (IMMEDIATE for writes) makes a
+    second writer wait for the busy timeout instead of failing at once.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
+    """Create an engine with careboard's connection settings for SQLite or PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        _prepare_sqlite(engine)
+        return engine
+    connect_args: dict[str, object] = {"connect_timeout": 5}
+    if statement_timeout_ms:
+        options = f"-c statement_timeout={int(statement_timeout_ms)}"
+        existing = parsed.query.get("options")
+        if existing:
+            options = f"{existing} {options}"
+            parsed = parsed.difference_update_query(["options"])
+        connect_args["options"] = options
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args
+    )
+
+
+class Database:
+    """Engines for reads and writes, and sessions bound to them.
+
+    Writes on SQLite begin IMMEDIATE so that concurrent writers queue on the busy timeout.
+    Reads may go to a replica (``read_url``); writes never do.
+    """
+
+    def __init__(
+        self, url: str, *, read_url: str | None = None, statement_timeout_ms: int | None = None
+    ) -> None:
+        self.url = url
+        self.engine = make_engine(url, statement_timeout_ms=statement_timeout_ms)
+        self.read_engine = (
+            make_engine(read_url, statement_timeout_ms=statement_timeout_ms)
+            if read_url
+            else self.engine
+        )
+        self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for queries; the transaction is rolled back at the end."""
+        with self.read_engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one transaction: committed at the end, rolled back on error."""
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    def session(self) -> Session:
+        """A plain session on the primary, for callers that manage the transaction."""
+        return self._write_sessions()
+
+    def ping(self) -> bool:
+        """True when the primary answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not answering"
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

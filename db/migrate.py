@@ -1,0 +1,51 @@
+"""Alembic migrations, run programmatically on careboard's own engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from db.engine import Database, SchemaOutOfDate
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+INIT_HINT = "run `careboard init-db` to upgrade it"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest), in one transaction."""
+    config = alembic_config()
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def schema_is_empty(db: Database) -> bool:
+    return current_revision(db) is None
+
+
+def check_schema(db: Database) -> None:
+    """Raise SchemaOutOfDate, naming the command to run, unless the schema is at head."""
+    current, head = current_revision(db), head_revision()
+    if current == head:
+        return
+    where = "has no careboard schema" if current is None else f"is at revision {current}"
+    raise SchemaOutOfDate(f"The database {where}, not {head}: {INIT_HINT}.")

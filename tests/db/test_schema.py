@@ -1,0 +1,89 @@
+"""The schema as migrated: constraints the rest of careboard relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from db.engine import Database, SchemaOutOfDate
+from db.meta import bump_data_version, data_version
+from db.migrate import check_schema, current_revision, head_revision, upgrade
+from db.models import Appointment, AuditEntry
+from tests.factory import Practice
+
+
+def test_migrated_schema_is_at_head(db: Database) -> None:
+    assert current_revision(db) == head_revision()
+    check_schema(db)
+
+
+def test_expected_indexes_exist(db: Database) -> None:
+    indexes = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("appointments")}
+    assert ("start_at",) in indexes
+    assert ("clinician_id", "start_at") in indexes
+    assert ("client_id", "start_at") in indexes
+
+
+def test_empty_database_is_reported_with_the_command_to_run(tmp_path) -> None:
+    fresh = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaOutOfDate, match="careboard init-db"):
+        check_schema(fresh)
+    upgrade(fresh)
+    check_schema(fresh)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("status", "maybe"), ("service", "massage"), ("modality", "carrier_pigeon")],
+)
+def test_appointment_sets_are_enforced(practice: Practice, field: str, value: str) -> None:
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    kwargs = {field: value}
+    with pytest.raises(IntegrityError):
+        practice.appointment("A1", "K1", "C1", "2026-03-02T09:00", **kwargs)
+
+
+def test_scores_outside_their_range_are_refused(practice: Practice) -> None:
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    practice.appointment("A1", "K1", "C1", "2026-03-02T09:00")
+    with pytest.raises(IntegrityError):
+        practice.feedback("A1", srs=41)
+    practice.feedback("A1", srs=40, ors=0, phq9=27, gad7=21)
+
+
+def test_foreign_keys_are_enforced(practice: Practice) -> None:
+    practice.clinician("C1")
+    with pytest.raises(IntegrityError):
+        practice.client("K1", primary="NOBODY")
+
+
+def test_audit_log_is_append_only(db: Database) -> None:
+    with db.write() as session:
+        session.add(AuditEntry(at=dt.datetime(2026, 1, 1), action="read", target="t", outcome="ok"))
+    for statement in ("UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    with db.read() as conn:
+        assert conn.execute(select(AuditEntry.outcome)).scalars().all() == ["ok"]
+
+
+def test_data_version_bumps(db: Database) -> None:
+    with db.read() as conn:
+        before = data_version(conn)
+    with db.write() as session:
+        bump_data_version(session)
+    with db.read() as conn:
+        assert data_version(conn) == before + 1
+
+
+def test_appointment_version_starts_at_one(practice: Practice, db: Database) -> None:
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    practice.appointment("A1", "K1", "C1", "2026-03-02T09:00")
+    with db.read() as conn:
+        assert conn.execute(select(Appointment.version)).scalar() == 1
