@@ -1,0 +1,61 @@
+"""Date arithmetic that SQLite and PostgreSQL spell differently, as portable SQL functions.
+
+Both return integers, so grouping by day or week and subtracting dates is plain arithmetic in
+the query, on one code path for both databases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+# 1970-01-01 was a Thursday; adding 3 makes weeks start on Monday.
+MONDAY_OFFSET = 3
+
+
+class epoch_day(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
+    """Whole days from 1970-01-01 to the date of a date or naive timestamp."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_day"
+
+
+class epoch_minute(FunctionElement[int]):  # noqa: N801
+    """Whole minutes from 1970-01-01 00:00 to a naive timestamp."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_minute"
+
+
+@compiles(epoch_day, "sqlite")
+def _epoch_day_sqlite(element: epoch_day, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(julianday(date({arg})) - 2440587.5 AS INTEGER)"
+
+
+@compiles(epoch_day, "postgresql")
+def _epoch_day_pg(element: epoch_day, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"(CAST({arg} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(epoch_minute, "sqlite")
+def _epoch_minute_sqlite(element: epoch_minute, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(ROUND((julianday({arg}) - 2440587.5) * 1440) AS INTEGER)"
+
+
+@compiles(epoch_minute, "postgresql")
+def _epoch_minute_pg(element: epoch_minute, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP)) / 60) AS INTEGER)"
+
+
+def epoch_week(day_number: Any) -> Any:
+    """Monday-based week number of an epoch_day expression (integer division)."""
+    return (day_number + MONDAY_OFFSET) // 7
