@@ -51,6 +51,7 @@ class Settings:
     session_idle_minutes: float = 15.0
     session_max_hours: float = 12.0
     statement_timeout_ms: int = 15000
+    secure_cookies: bool = False
     secret_key_generated: bool = False
     testing: bool = False
 
@@ -66,8 +67,17 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
-        """Read the environment; refuse a non-demo start without a SECRET_KEY."""
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        demo: bool = False,
+        require_secret: bool = True,
+    ) -> Settings:
+        """Read the environment; refuse a non-demo web start without a SECRET_KEY.
+
+        Commands that serve no web requests pass ``require_secret=False``.
+        """
         env = os.environ if env is None else env
         demo = demo or _flag(env, "CAREBOARD_DEMO")
         instance = default_instance_path(env)
@@ -75,7 +85,7 @@ class Settings:
         secret = env.get("SECRET_KEY", "").strip()
         generated = False
         if not secret:
-            if not demo:
+            if not demo and require_secret:
                 raise ConfigError(
                     "SECRET_KEY is not set. Set it to a long random string "
                     "(python -c 'import secrets; print(secrets.token_hex(32))'), "
@@ -101,5 +111,6 @@ class Settings:
             session_idle_minutes=_number(env, "SESSION_IDLE_MINUTES", 15.0),
             session_max_hours=_number(env, "SESSION_MAX_HOURS", 12.0),
             statement_timeout_ms=int(_number(env, "STATEMENT_TIMEOUT_MS", 15000)),
+            secure_cookies=_flag(env, "CAREBOARD_HTTPS"),
             secret_key_generated=generated,
         )

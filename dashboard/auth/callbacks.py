@@ -1,0 +1,177 @@
+"""``secure_callback``: the one wrapper every data callback goes through.
+
+It learns the user and their clinician scope from the server session (never from the
+callback's inputs, which a client can forge), checks the role, validates every input, audits
+reads of client data, and turns bad input or an unreachable database into a polite message in
+the page instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import secrets
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dash import no_update, set_props
+from dash.exceptions import PreventUpdate
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from dashboard.auth.validate import InvalidInput, Validator
+from dashboard.context import AppState, state
+from dashboard.metrics.common import Filters, Rules
+from dashboard.metrics.vocabulary import vocabulary
+from db.accounts import SessionUser
+from db.audit import Actor, audit_values, record
+from db.engine import Database
+
+log = logging.getLogger("careboard.callbacks")
+
+ALERT_ID = "app-alert"
+UNAVAILABLE = "Data is temporarily unavailable. Please try again in a moment."
+FAILED = "Something went wrong on our side (reference {ref}). Nothing you entered was lost."
+SECURE_MARK = "careboard_secure"
+
+
+@dataclass
+class CallbackContext:
+    """What a secured callback knows about its caller, taken from the server session."""
+
+    user: SessionUser
+    app: AppState
+    target: str
+    client_ids: set[str] = field(default_factory=set)
+
+    @property
+    def db(self) -> Database:
+        return self.app.db
+
+    @property
+    def rules(self) -> Rules:
+        return self.app.rules
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def scope(self) -> str | None:
+        """The clinician a clinician user is limited to; None for the other roles."""
+        return self.user.clinician_id if self.user.role == "clinician" else None
+
+    def now(self) -> dt.datetime:
+        return self.app.now()
+
+    def actor(self) -> Actor:
+        return Actor(self.user.user_id, self.user.username, self.user.role)
+
+    def vocabulary(self, kind: str) -> frozenset[str]:
+        cache = g.setdefault("careboard_vocabulary", {})
+        if kind not in cache:
+            with self.db.read() as conn:
+                cache[kind] = frozenset(vocabulary(conn, kind))
+        return cache[kind]
+
+    def scoped(self, filters: Filters) -> Filters:
+        """The filters with a clinician user's own scope forced on, whatever was posted."""
+        return filters.with_clinician(self.scope) if self.scope else filters
+
+    def note_clients(self, client_ids: Iterable[str]) -> None:
+        """Record which clients' rows this response carries, for the audit trail."""
+        self.client_ids.update(str(c) for c in client_ids if c is not None)
+
+    def audit(self, action: str, outcome: str, *, detail: str | None = None, **kw: Any) -> None:
+        record(
+            self.db,
+            audit_values(
+                self.actor(), action, self.target, outcome, self.now(), detail=detail, **kw
+            ),
+        )
+
+
+def polite(message: str, color: str = "warning") -> Any:
+    """Show ``message`` in the page's alert and change nothing else."""
+    set_props(ALERT_ID, {"children": message, "color": color, "is_open": True})
+    return no_update
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A database that does not answer (down, restarting, timed out), not a bug."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def secure_callback(
+    *, roles: Collection[str], args: Sequence[Validator], phi: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a Dash callback ``fn(ctx, *validated_args)``; see the module docstring.
+
+    ``args`` validate the callback's Inputs and States in order. ``phi=True`` marks a callback
+    that returns client-level rows: each call is audited with the clients it noted.
+    """
+    allowed = frozenset(roles)
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        target = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+
+        @functools.wraps(fn)
+        def wrapper(*raw: Any) -> Any:
+            if not current_user.is_authenticated:
+                abort(401)
+            ctx = CallbackContext(
+                user=current_user._get_current_object(), app=state(), target=target
+            )
+            if ctx.role not in allowed:
+                ctx.audit("read", "denied", detail="role not allowed")
+                abort(403)
+            try:
+                values = _validate(args, raw, ctx)
+            except InvalidInput as exc:
+                ctx.audit("read", "invalid", detail=str(exc))
+                return polite(f"That request was not understood: {exc}.")
+            return _run(fn, ctx, values, phi)
+
+        setattr(wrapper, SECURE_MARK, {"roles": allowed, "phi": phi, "target": target})
+        return wrapper
+
+    return decorate
+
+
+def _validate(args: Sequence[Validator], raw: Sequence[Any], ctx: CallbackContext) -> list[Any]:
+    if len(raw) != len(args):
+        raise InvalidInput("wrong number of inputs")
+    return [validator(value, ctx) for validator, value in zip(args, raw, strict=True)]
+
+
+def _run(fn: Callable[..., Any], ctx: CallbackContext, values: list[Any], phi: bool) -> Any:
+    try:
+        result = fn(ctx, *values)
+    except (PreventUpdate, HTTPException):
+        raise
+    except InvalidInput as exc:
+        return polite(f"That request was not understood: {exc}.")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a traceback
+        if is_unavailable(exc):
+            log.warning("database unavailable in %s: %s", ctx.target, type(exc).__name__)
+            return polite(UNAVAILABLE, color="danger")
+        ref = secrets.token_hex(4)
+        # The exception type and reference only: messages can carry client data.
+        log.error("callback %s failed (ref %s): %s", ctx.target, ref, type(exc).__name__)
+        log.debug("callback failure detail", exc_info=True)
+        return polite(FAILED.format(ref=ref), color="danger")
+    if phi:
+        ctx.audit("read", "ok", client_ids=sorted(ctx.client_ids))
+    return result
+
+
+def is_secured(callback_fn: Callable[..., Any]) -> bool:
+    """Whether a registered Dash callback function went through secure_callback."""
+    return getattr(callback_fn, SECURE_MARK, None) is not None

@@ -1,0 +1,1 @@
+"""Shared layout pieces: navbar, filter bar, KPI cards, grids, page states."""

@@ -1,0 +1,52 @@
+"""What one running careboard holds: settings, the database, rules, the cache and the clock.
+
+It lives on the Flask app (``server.extensions["careboard"]``), never in module globals, so any
+number of workers or hosts can serve any request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_caching import Cache
+
+from dashboard.metrics.common import Rules
+from dashboard.settings import Settings
+from db.engine import Database
+from db.timeutil import now_local
+
+Clock = Callable[[], dt.datetime]
+
+
+def rules_from(settings: Settings) -> Rules:
+    return Rules(
+        late_cancel_hours=settings.late_cancel_hours,
+        waitlist_target_days={
+            "routine": settings.waitlist_target_routine_days,
+            "urgent": settings.waitlist_target_urgent_days,
+        },
+    )
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    cache: Cache
+    clock: Clock | None = None
+    csp: str = "default-src 'self'"
+    rules: Rules = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rules = rules_from(self.settings)
+
+    def now(self) -> dt.datetime:
+        """Wall-clock time in the practice (naive); tests may install their own clock."""
+        return self.clock() if self.clock else now_local(self.settings.tz)
+
+
+def state() -> AppState:
+    return current_app.extensions["careboard"]

@@ -1,0 +1,1 @@
+"""Figures: DataFrame in, plotly figure out, on one slim template."""

@@ -1,0 +1,37 @@
+"""One slim plotly template for every chart: small payloads, readable defaults."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+TEMPLATE = "careboard"
+# Colour-blind-safe (Okabe–Ito); status colours are paired with text in every chart.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def register_theme() -> None:
+    """Register the template (a few keys, not plotly's 10 KB defaults) and make it default."""
+    pio.templates[TEMPLATE] = go.layout.Template(
+        layout={
+            "font": {"family": FONT, "size": 12, "color": "#212529"},
+            "colorway": PALETTE,
+            "paper_bgcolor": "white",
+            "plot_bgcolor": "white",
+            "margin": {"l": 48, "r": 16, "t": 32, "b": 40},
+            "xaxis": {"gridcolor": "#eceff1", "zeroline": False},
+            "yaxis": {"gridcolor": "#eceff1", "zeroline": False},
+            "legend": {"orientation": "h", "y": -0.2},
+            "hoverlabel": {"font": {"family": FONT}},
+        }
+    )
+    pio.templates.default = TEMPLATE
+
+
+def empty_figure(message: str = "No data for these filters") -> go.Figure:
+    figure = go.Figure(layout={"template": TEMPLATE})
+    figure.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#6c757d"})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure

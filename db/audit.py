@@ -1,0 +1,97 @@
+"""The append-only audit trail: one row per read of client data, export, write and login."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import AuditEntry
+
+MAX_IDS_TEXT = 20000
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str | None
+    role: str | None
+
+
+def _ids_text(client_ids: Iterable[str] | None) -> str | None:
+    if client_ids is None:
+        return None
+    text = ",".join(sorted(set(client_ids)))
+    # A very long list is kept whole up to a bound; the count is in row_count either way.
+    return text[:MAX_IDS_TEXT] or None
+
+
+def audit_values(
+    actor: Actor,
+    action: str,
+    target: str,
+    outcome: str,
+    now: dt.datetime,
+    *,
+    client_ids: Iterable[str] | None = None,
+    row_count: int | None = None,
+    detail: str | None = None,
+) -> dict[str, object]:
+    ids = list(client_ids) if client_ids is not None else None
+    return {
+        "at": now,
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "role": actor.role,
+        "action": action,
+        "target": target[:200],
+        "client_ids": _ids_text(ids),
+        "row_count": row_count if row_count is not None else (len(set(ids)) if ids else None),
+        "outcome": outcome,
+        "detail": (detail or None) and detail[:2000],
+    }
+
+
+def record(db: Database, values: dict[str, object]) -> None:
+    """Append one audit row in its own transaction."""
+    with db.write() as session:
+        session.execute(insert(AuditEntry).values(**values))
+
+
+def record_in(session: Session | Connection, values: dict[str, object]) -> None:
+    """Append one audit row inside the caller's transaction (writes: both or neither)."""
+    session.execute(insert(AuditEntry).values(**values))
+
+
+def search(
+    conn: Connection,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    username: str | None = None,
+    action: str | None = None,
+    outcome: str | None = None,
+    client_id: str | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """Audit rows in [start, end), newest first, narrowed by the given filters."""
+    conditions = [AuditEntry.at >= start, AuditEntry.at < end]
+    if username:
+        conditions.append(AuditEntry.username == username)
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if outcome:
+        conditions.append(AuditEntry.outcome == outcome)
+    if client_id:
+        conditions.append(AuditEntry.client_ids.contains(client_id))
+    query = select(AuditEntry.__table__).where(*conditions).order_by(AuditEntry.id.desc())
+    return pd.DataFrame(conn.execute(query.limit(limit)).mappings().all())
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one())

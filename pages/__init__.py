@@ -1,0 +1,1 @@
+"""careboard's pages, one module each, registered with dash.register_page."""
