@@ -94,6 +94,7 @@ def create_app(
     )
     _guard_pages()
     app_state.csp = content_security_policy(app.csp_hashes())
+    app_state.callback_map = app.callback_map
     return app
 
 
@@ -170,6 +171,17 @@ def _add_routes(server: Flask, app_state: AppState) -> None:
                 return redirect(target)
         return None
 
-    @server.errorhandler(500)
-    def server_error(_exc: Exception) -> tuple[str, int]:
+    @server.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response | tuple[str, int]:
+        if isinstance(exc, HTTPException):
+            return exc.get_response()
+        log.error("request to %s failed: %s", request.path, type(exc).__name__)
+        log.debug("request failure detail", exc_info=True)
+        if request.path == "/_dash-update-component" and isinstance(
+            exc, KeyError | TypeError | ValueError | IndexError | AttributeError
+        ):
+            # Callbacks catch their own errors, so this is Dash failing to read the request.
+            return "Malformed callback request.", 400
+        if is_unavailable(exc):
+            return "Data is temporarily unavailable.", 503
         return "Something went wrong on our side.", 500

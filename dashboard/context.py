@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from flask_caching import Cache
@@ -38,6 +39,8 @@ class AppState:
     cache: Cache
     clock: Clock | None = None
     csp: str = "default-src 'self'"
+    # The Dash app's callback registry (the same dict Dash dispatches from).
+    callback_map: dict[str, Any] = field(default_factory=dict)
     rules: Rules = field(init=False)
 
     def __post_init__(self) -> None:

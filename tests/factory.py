@@ -14,6 +14,7 @@ wall-clock in PRACTICE_TZ, as in the import format.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,14 @@ def t(value: str | dt.datetime | None) -> dt.datetime | None:
 
 def hm(value: str | dt.time) -> dt.time:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(value)
+
+
+@functools.lru_cache(maxsize=32)
+def _hash(password: str) -> str:
+    """argon2 is slow on purpose; tests reuse one hash per password."""
+    from dashboard.auth.passwords import hash_password
+
+    return hash_password(password)
 
 
 class Practice:
@@ -265,12 +274,10 @@ class Practice:
     def user(
         self, username: str, role: str, *, clinician_id: str | None = None, password: str = "pw"
     ) -> User:
-        from dashboard.auth.passwords import hash_password  # imported late: auth is optional here
-
         return self._add(
             User(
                 username=username,
-                password_hash=hash_password(password),
+                password_hash=_hash(password),
                 role=role,
                 clinician_id=clinician_id,
                 active=True,

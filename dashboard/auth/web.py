@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, redirect, request, session
 from flask_login import LoginManager, current_user
 
+from dashboard.auth.dispatch import dispatch_problem
 from dashboard.auth.passwords import verify_password
 from dashboard.context import AppState, state
 from db import accounts
@@ -111,6 +112,10 @@ def _guard() -> Response | None:
         return Response("Login required.", 401, mimetype="text/plain")
     if request.method != "GET" and not (_same_origin() and _csrf_ok()):
         return Response("Cross-site request refused.", 403, mimetype="text/plain")
+    if request.path == DASH_DISPATCH:
+        problem = dispatch_problem(request.get_json(silent=True), state().callback_map)
+        if problem:
+            return Response(f"Malformed callback request: {problem}.", 400, mimetype="text/plain")
     return None
 
 

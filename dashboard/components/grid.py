@@ -1,0 +1,49 @@
+"""AG Grid with careboard's defaults: sortable, filterable, paged, keyboard friendly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+
+PAGE_SIZE = 50
+
+
+def grid(
+    grid_id: str,
+    columns: list[dict[str, Any]],
+    *,
+    row_id: str | None = None,
+    height: int = 480,
+    page_size: int = PAGE_SIZE,
+    selectable: bool = False,
+    options: dict[str, Any] | None = None,
+) -> dag.AgGrid:
+    """A client-side grid (rows come from a callback); ``row_id`` keeps rows stable on update."""
+    grid_options: dict[str, Any] = {
+        "pagination": True,
+        "paginationPageSize": page_size,
+        "paginationPageSizeSelector": False,
+        "animateRows": False,
+        "ensureDomOrder": True,
+        "enableCellTextSelection": True,
+        "suppressMenuHide": True,
+        "overlayNoRowsTemplate": "Nothing to show for these filters.",
+    }
+    if selectable:
+        grid_options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True}
+    grid_options.update(options or {})
+    kwargs: dict[str, Any] = {}
+    if row_id:
+        kwargs["getRowId"] = f"params.data.{row_id}"
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        dashGridOptions=grid_options,
+        columnSize="responsiveSizeToFit",
+        style={"height": f"{height}px", "width": "100%"},
+        className="ag-theme-quartz",
+        **kwargs,
+    )

@@ -1,0 +1,149 @@
+"""Audit log (directors): who read, exported or changed what, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard.auth import validate as v
+from dashboard.auth.callbacks import CallbackContext, secure_callback
+from dashboard.components.export import export_buttons, send_table
+from dashboard.components.grid import grid
+from dashboard.context import state
+from dashboard.roles import DIRECTOR
+from db.audit import search
+
+dash.register_page(
+    __name__, path="/audit", name="Audit log", title="Audit log · careboard", roles=DIRECTOR, nav=90
+)
+
+AUDIT_GRID = "audit-grid"
+AUDIT_START, AUDIT_END = "audit-start", "audit-end"
+AUDIT_USER, AUDIT_ACTION, AUDIT_OUTCOME, AUDIT_CLIENT = (
+    "audit-user",
+    "audit-action",
+    "audit-outcome",
+    "audit-client",
+)
+AUDIT_EXPORT = "audit-export"
+ACTIONS = ("read", "export", "write", "login", "admin", "import")
+OUTCOMES = ("ok", "denied", "invalid", "conflict", "error", "rate_limited")
+COLUMNS = [
+    {"field": "at", "headerName": "When", "minWidth": 170},
+    {"field": "username", "headerName": "User"},
+    {"field": "role", "headerName": "Role"},
+    {"field": "action", "headerName": "Action"},
+    {"field": "target", "headerName": "Page / callback", "minWidth": 200},
+    {"field": "outcome", "headerName": "Outcome"},
+    {"field": "row_count", "headerName": "Rows", "type": "numericColumn"},
+    {"field": "client_ids", "headerName": "Clients", "minWidth": 200},
+    {"field": "detail", "headerName": "Detail", "minWidth": 200},
+]
+INPUTS = [
+    Input(AUDIT_START, "date"),
+    Input(AUDIT_END, "date"),
+    Input(AUDIT_USER, "value"),
+    Input(AUDIT_ACTION, "value"),
+    Input(AUDIT_OUTCOME, "value"),
+    Input(AUDIT_CLIENT, "value"),
+]
+VALIDATORS = [
+    v.date(what="from"),
+    v.date(what="to"),
+    v.text(max_length=100, what="user"),
+    v.choice(ACTIONS, what="action"),
+    v.choice(OUTCOMES, what="outcome"),
+    v.text(max_length=64, what="client id"),
+]
+
+
+def _field(label: str, control: object, width: int = 2) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, className="small mb-1"), control], md=width)
+
+
+def layout(**_query: str) -> html.Div:
+    today = state().now().date()
+    controls = dbc.Row(
+        [
+            _field(
+                "From",
+                dcc.DatePickerSingle(
+                    id=AUDIT_START,
+                    date=(today - dt.timedelta(days=7)).isoformat(),
+                    display_format="YYYY-MM-DD",
+                ),
+            ),
+            _field(
+                "To",
+                dcc.DatePickerSingle(
+                    id=AUDIT_END, date=today.isoformat(), display_format="YYYY-MM-DD"
+                ),
+            ),
+            _field("User", dbc.Input(id=AUDIT_USER, debounce=True, placeholder="any")),
+            _field(
+                "Action", dcc.Dropdown(id=AUDIT_ACTION, options=list(ACTIONS), placeholder="any")
+            ),
+            _field(
+                "Outcome", dcc.Dropdown(id=AUDIT_OUTCOME, options=list(OUTCOMES), placeholder="any")
+            ),
+            _field("Client id", dbc.Input(id=AUDIT_CLIENT, debounce=True, placeholder="any")),
+        ],
+        className="g-2 mb-3 align-items-end",
+    )
+    return html.Div(
+        [
+            html.H1("Audit log", className="h3"),
+            html.P(
+                "Every read of client data, export, change and login, newest first. "
+                "The log is append-only: the database refuses to change or delete its rows.",
+                className="text-body-secondary",
+            ),
+            controls,
+            export_buttons(AUDIT_EXPORT),
+            dcc.Loading(grid(AUDIT_GRID, COLUMNS, row_id="id", height=600), type="dot"),
+        ]
+    )
+
+
+def _rows(ctx: CallbackContext, values: list) -> pd.DataFrame:  # type: ignore[type-arg]
+    start, end, user, action, outcome, client = values
+    end = end or ctx.now().date()
+    start = start or end - dt.timedelta(days=7)
+    with ctx.db.read() as conn:
+        frame = search(
+            conn,
+            start=dt.datetime.combine(start, dt.time()),
+            end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+            username=user or None,
+            action=action,
+            outcome=outcome,
+            client_id=client or None,
+            limit=2000,
+        )
+    if not frame.empty:
+        frame["at"] = frame["at"].astype(str).str.slice(0, 19)
+    return frame
+
+
+@callback(Output(AUDIT_GRID, "rowData"), *INPUTS)
+@secure_callback(roles=DIRECTOR, args=VALIDATORS, phi=True)
+def show_audit(ctx: CallbackContext, *values: object) -> list[dict]:  # type: ignore[type-arg]
+    frame = _rows(ctx, list(values))
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+@callback(
+    Output(f"{AUDIT_EXPORT}-download", "data"),
+    Input(f"{AUDIT_EXPORT}-csv", "n_clicks"),
+    Input(f"{AUDIT_EXPORT}-xlsx", "n_clicks"),
+    *[State(i.component_id, i.component_property) for i in INPUTS],
+    prevent_initial_call=True,
+)
+@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *VALIDATORS])
+def export_audit(ctx: CallbackContext, _csv: int, _xlsx: int, *values: object) -> dict:  # type: ignore[type-arg]
+    fmt = "xlsx" if dash.ctx.triggered_id == f"{AUDIT_EXPORT}-xlsx" else "csv"
+    return send_table(ctx, _rows(ctx, list(values)), "audit-log", fmt)

@@ -1,0 +1,32 @@
+"""The home page in a real browser, on gunicorn and the demo practice."""
+
+from __future__ import annotations
+
+import re
+
+from selenium.webdriver.common.by import By
+
+from tests.e2e.conftest import console_errors, log_in, wait_for
+
+NUMBER = re.compile(r"^\d[\d,]*$")
+
+
+def test_home_page_shows_real_numbers_without_console_errors(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    log_in(browser, live_server, "director")
+    wait_for(browser, "#kpi-booked .kpi-value", text=True)
+    values = {
+        card: browser.find_element(By.CSS_SELECTOR, f"#{card} .kpi-value").text
+        for card in ("kpi-booked", "kpi-active", "kpi-waitlist")
+    }
+    for card, text in values.items():
+        assert NUMBER.match(text), f"{card} shows {text!r}"
+    # A practice of 25 clinicians books hundreds of sessions a week and has hundreds of clients.
+    assert int(values["kpi-booked"].replace(",", "")) > 100
+    assert int(values["kpi-active"].replace(",", "")) > 300
+    assert console_errors(browser) == []
+
+
+def test_anonymous_browser_lands_on_the_login_form(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    browser.get(live_server.url + "/")
+    assert "/login" in browser.current_url
+    assert browser.find_element(By.NAME, "username")
