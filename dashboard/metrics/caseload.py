@@ -1,0 +1,142 @@
+"""Caseload (metrics.md): clients on a caseload as of the as-of date, the capacity of the
+active clinicians, and the clients who came and left in the period.
+
+A client with no primary clinician is still waiting for intake and on nobody's caseload
+(``active_client_condition``); for the same reason ``new_clients`` and ``discharges`` count
+only clients with a primary clinician: a waiting client's intake_date is their registration
+date, not an intake onto a caseload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from dashboard.metrics.attendance import PRACTICE, check_dimension, frame
+from dashboard.metrics.availability import dimension_values
+from dashboard.metrics.common import (
+    Filters,
+    Period,
+    Rules,
+    active_client_condition,
+    client_conditions,
+    clinician_conditions,
+    rate,
+    ratio,
+)
+from db.models import Client, Clinician
+
+KEYS: tuple[str, ...] = (
+    "active_caseload",
+    "caseload_capacity",
+    "caseload_fill",
+    "new_clients",
+    "discharges",
+)
+ZERO_KEYS: frozenset[str] = frozenset({"active_caseload", "new_clients", "discharges"})
+DIMENSIONS = ("clinician", "program", "location", "modality")
+CLIENT_COUNTS = ("active_caseload", "new_clients", "discharges")
+# caseload_capacity may be null, so it stays float64 like the rates.
+COUNT_KEYS = CLIENT_COUNTS
+
+# The primary clinician, joined only to group clients by home location. An alias, so that the
+# clinician subquery of the location filter is never auto-correlated to it.
+HOME = aliased(Clinician, name="home_clinician")
+
+
+def _client_group(by: str | None) -> ColumnElement[Any] | None:
+    """Filter table, "clients" column: primary clinician, program, the primary clinician's
+    home location."""
+    return {
+        "clinician": Client.primary_clinician_id,
+        "program": Client.program,
+        "location": HOME.location,
+    }.get(by or "")
+
+
+def _clinician_group(by: str | None) -> ColumnElement[Any] | None:
+    """Filter table, "clinicians counted" column: the clinician, program, home location."""
+    return {
+        "clinician": Clinician.clinician_id,
+        "program": Clinician.program,
+        "location": Clinician.location,
+    }.get(by or "")
+
+
+def _client_counts(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, int]]:
+    """Active, new and discharged clients with a primary clinician, per client group."""
+
+    def within_period(date: Any) -> ColumnElement[bool]:
+        return and_(date >= period.start, date <= period.end)
+
+    sums = {
+        "active_caseload": active_client_condition(period.as_of_date),
+        "new_clients": within_period(Client.intake_date),
+        "discharges": within_period(Client.discharge_date),
+    }
+    columns = [func.coalesce(func.sum(case((c, 1), else_=0)), 0).label(k) for k, c in sums.items()]
+    stmt = select(*columns).where(
+        Client.primary_clinician_id.is_not(None), *client_conditions(filters)
+    )
+    group = _client_group(by)
+    if group is None:
+        row = conn.execute(stmt).one()
+        return {PRACTICE: {key: int(row._mapping[key]) for key in CLIENT_COUNTS}}
+    if by == "location":
+        stmt = stmt.join(HOME, HOME.clinician_id == Client.primary_clinician_id)
+    stmt = stmt.add_columns(group.label("grp")).where(group.is_not(None)).group_by(group)
+    return {
+        row.grp: {key: int(row._mapping[key]) for key in CLIENT_COUNTS}
+        for row in conn.execute(stmt)
+    }
+
+
+def _capacity(conn: Connection, filters: Filters, by: str | None) -> dict[Any, int | None]:
+    """Sum of max_caseload of the active clinicians passing the filters; null when none of
+    them has one."""
+    stmt = select(func.sum(Clinician.max_caseload).label("capacity")).where(
+        Clinician.active.is_(True), *clinician_conditions(filters)
+    )
+    group = _clinician_group(by)
+    if group is None:
+        return {PRACTICE: conn.execute(stmt).scalar()}
+    stmt = stmt.add_columns(group.label("grp")).where(group.is_not(None)).group_by(group)
+    return {row.grp: row.capacity for row in conn.execute(stmt)}
+
+
+def _caseload(counts: dict[str, int], capacity: int | None) -> dict[str, Any]:
+    return {
+        **counts,
+        "caseload_capacity": None if capacity is None else int(capacity),
+        "caseload_fill": rate(ratio(counts["active_caseload"], capacity)),
+    }
+
+
+def compute(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, *, by: str | None = None
+) -> pd.DataFrame:
+    """Caseload keys for the practice (``by=None``) or per value of a dimension.
+
+    Modality does not filter clients or clinicians: by modality, every group carries the
+    practice's values."""
+    check_dimension(by)
+    if by == "modality":
+        practice = compute(conn, period, filters, rules).iloc[0].to_dict()
+        groups = dimension_values(conn, period, filters, by)
+        return frame({group: practice for group in groups}, KEYS, COUNT_KEYS, by)
+    counts = _client_counts(conn, period, filters, by)
+    capacity = _capacity(conn, filters, by)
+    empty = dict.fromkeys(CLIENT_COUNTS, 0)
+    rows = {
+        group: _caseload(counts.get(group, empty), capacity.get(group))
+        for group in set(counts) | set(capacity)
+    }
+    return frame(rows, KEYS, COUNT_KEYS, by)
+
+
+__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute"]

@@ -1,0 +1,287 @@
+"""Reads the directors' pages need beyond the areas' ``compute``: clinician profiles, the
+clinician × week utilization matrix, one clinician's caseload list, cohort rates by week or
+month of the cohort's start, the distribution of continuity scores, and the wider window that
+trend charts use.
+
+Definitions are metrics.md's; each function says which keys it reproduces, so a page's detail
+agrees with its headline number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, select
+
+from dashboard.metrics import continuity, engagement
+from dashboard.metrics.availability import available_intervals
+from dashboard.metrics.common import (
+    ONE_DAY,
+    Filters,
+    Period,
+    Rules,
+    active_client_condition,
+    all_of,
+    appointment_conditions,
+    client_conditions,
+    clinician_conditions,
+    effective_status,
+    hours,
+    in_period,
+    is_held,
+    is_visit,
+    rate,
+    ratio,
+)
+from dashboard.metrics.continuity import monday_of_week
+from dashboard.metrics.sqlfn import epoch_day, epoch_week
+from db.models import Appointment, Client, Clinician
+from db.timeutil import day_start
+
+PROFILE_COLUMNS = [
+    "clinician_id",
+    "name",
+    "discipline",
+    "program",
+    "location",
+    "fte",
+    "max_caseload",
+    "weekly_session_target",
+    "accepting_new",
+    "active",
+]
+MATRIX_COLUMNS = ["clinician_id", "week", "available_hours", "booked_hours", "booked_utilization"]
+CASELOAD_COLUMNS = [
+    "client_id",
+    "display_name",
+    "program",
+    "intake_date",
+    "last_visit",
+    "next_appointment",
+    "visits",
+    "no_shows",
+    "late_cancels",
+]
+COHORT_KEYS = ("early_engagement_rate", "fuh7_rate", "fuh30_rate")
+SCORES = ("upc", "coc", "secon")
+SCORE_BINS = 10
+# Trend charts look back at least this far, so a short period still shows a trend.
+TREND_MIN_DAYS = 84
+
+
+def trend_period(period: Period, min_days: int = TREND_MIN_DAYS) -> Period:
+    """The period widened back to at least ``min_days`` days, same end and as-of."""
+    start = min(period.start, period.end - dt.timedelta(days=min_days - 1))
+    return Period(start, period.end, period.as_of)
+
+
+def clinician_profiles(conn: Connection, filters: Filters) -> pd.DataFrame:
+    """The clinicians that pass the filters ("clinicians counted"), by id, with their
+    capacity and weekly session target."""
+    columns = [getattr(Clinician, name) for name in PROFILE_COLUMNS]
+    stmt = (
+        select(*columns)
+        .where(all_of(clinician_conditions(filters)))
+        .order_by(Clinician.clinician_id)
+    )
+    return pd.DataFrame(conn.execute(stmt).all(), columns=PROFILE_COLUMNS)
+
+
+def clinician_names(conn: Connection) -> dict[str, str]:
+    """Every clinician's display name by id."""
+    return dict(conn.execute(select(Clinician.clinician_id, Clinician.name)).all())
+
+
+# --- clinician × week utilization ----------------------------------------------------------------
+
+
+def _weeks_of(period: Period) -> list[dt.date]:
+    """The Mondays of the weeks that meet the period."""
+    first = period.start - dt.timedelta(days=period.start.weekday())
+    return [first + dt.timedelta(days=7 * n) for n in range((period.end - first).days // 7 + 1)]
+
+
+def utilization_matrix(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """Booked utilization per clinician and Monday-to-Sunday week (clipped to the period):
+    held minutes in SQL, available time from the templates; a week of a clinician with no
+    available time has null utilization. Rows: clinicians passing the filters that have
+    available time or a held appointment in the period, every week of the period."""
+    week = epoch_week(epoch_day(Appointment.start_at))
+    stmt = (
+        select(
+            Appointment.clinician_id,
+            week.label("week"),
+            func.sum(Appointment.duration_min).label("minutes"),
+        )
+        .where(in_period(period), is_held(rules), *appointment_conditions(filters))
+        .group_by(Appointment.clinician_id, week)
+    )
+    booked = {
+        (row.clinician_id, monday_of_week(row.week)): int(row.minutes or 0) / 60
+        for row in conn.execute(stmt)
+    }
+    intervals = available_intervals(conn, period.start, period.end, filters)
+    starts = intervals["start_at"]
+    mondays = (starts.dt.normalize() - pd.to_timedelta(starts.dt.day_of_week, unit="D")).dt.date
+    seconds = (intervals["end_at"] - starts).dt.total_seconds()
+    available = (
+        pd.DataFrame({"clinician_id": intervals["clinician_id"], "week": mondays, "s": seconds})
+        .groupby(["clinician_id", "week"])["s"]
+        .sum()
+        .div(3600)
+        .to_dict()
+    )
+    allowed = set(clinician_profiles(conn, filters)["clinician_id"])
+    clinicians = sorted(({c for c, _ in booked} | {c for c, _ in available}) & allowed)
+    rows = []
+    for clinician_id in clinicians:
+        for monday in _weeks_of(period):
+            avail = available.get((clinician_id, monday), 0.0)
+            held = booked.get((clinician_id, monday), 0.0)
+            rows.append(
+                (clinician_id, monday, hours(avail), hours(held), rate(ratio(held, avail)))
+            )
+    return pd.DataFrame(rows, columns=MATRIX_COLUMNS)
+
+
+# --- one clinician's caseload ---------------------------------------------------------------------
+
+
+def caseload_list(conn: Connection, period: Period, filters: Filters, rules: Rules) -> pd.DataFrame:
+    """The active clients under the filters (their primary clinician, program, home location)
+    as of the as-of date: last visit (any clinician, before as-of), next held appointment at or
+    after as-of, and in the period: visits, no-shows and late cancellations (past)."""
+    mine = Appointment.client_id == Client.client_id
+    status = effective_status(rules)
+    past_in_period = and_(mine, in_period(period), Appointment.start_at < period.as_of)
+
+    def scalar(expr: Any, *where: Any) -> Any:
+        return select(expr).where(*where).correlate(Client).scalar_subquery()
+
+    stmt = (
+        select(
+            Client.client_id,
+            Client.display_name,
+            Client.program,
+            Client.intake_date,
+            scalar(func.max(Appointment.start_at), mine, is_visit(period)).label("last_visit"),
+            scalar(
+                func.min(Appointment.start_at),
+                mine,
+                is_held(rules),
+                Appointment.start_at >= period.as_of,
+            ).label("next_appointment"),
+            scalar(func.count(), past_in_period, is_visit(period)).label("visits"),
+            scalar(func.count(), past_in_period, status == "no_show").label("no_shows"),
+            scalar(func.count(), past_in_period, status == "late_cancel").label("late_cancels"),
+        )
+        .where(active_client_condition(period.as_of_date), *client_conditions(filters))
+        .order_by(Client.client_id)
+    )
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=CASELOAD_COLUMNS)
+    for column in ("last_visit", "next_appointment"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame.astype({"visits": "int64", "no_shows": "int64", "late_cancels": "int64"})
+
+
+# --- cohorts --------------------------------------------------------------------------------------
+
+
+def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def cohort_buckets(period: Period, freq: str) -> list[tuple[dt.date, Period]]:
+    """The period cut into weeks (Monday) or calendar months, each clipped to the period and
+    judged as of the period's own as-of; buckets that start at or after as-of are left out."""
+    if freq == "week":
+        starts = _weeks_of(period)
+        ends = [s + dt.timedelta(days=6) for s in starts]
+    elif freq == "month":
+        starts = _month_starts(period.start, period.end)
+        ends = [(s + dt.timedelta(days=32)).replace(day=1) - ONE_DAY for s in starts]
+    else:
+        raise ValueError(f"unknown cohort frequency {freq!r}")
+    buckets = []
+    for start, end in zip(starts, ends, strict=True):
+        clipped = max(start, period.start)
+        if day_start(clipped) >= period.as_of:
+            break
+        buckets.append((start, Period(clipped, min(end, period.end), period.as_of)))
+    return buckets
+
+
+def cohort_rates(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    freq: str = "month",
+    keys: Sequence[str] = COHORT_KEYS,
+) -> pd.DataFrame:
+    """Early engagement and FUH 7/30 by week or month of the first visit / discharge, each
+    cohort followed up to the period's as-of (a cohort too recent to judge is null)."""
+    rows = {
+        start: engagement.compute(conn, bucket, filters, rules).iloc[0]
+        for start, bucket in cohort_buckets(period, freq)
+    }
+    frame = pd.DataFrame(
+        {key: [rows[start][key] for start in rows] for key in keys},
+        index=pd.Index(list(rows), name=freq, dtype=object),
+        columns=list(keys),
+    )
+    return frame.astype("float64")
+
+
+# --- continuity distribution ----------------------------------------------------------------------
+
+
+def score_distribution(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, bins: int = SCORE_BINS
+) -> pd.DataFrame:
+    """How many counted clients (``continuity.client_scores``) fall in each tenth of UPC, COC
+    and SECON: measure, bin_start, bin_end, clients. A score of 1 is in the last bin."""
+    scores = continuity.client_scores(conn, period, filters, rules)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    rows = []
+    for measure in SCORES:
+        values = scores[measure].to_numpy(dtype="float64")
+        index = np.clip(np.floor(values * bins + 1e-9).astype(int), 0, bins - 1)
+        counts = np.bincount(index, minlength=bins) if len(values) else np.zeros(bins, int)
+        for b in range(bins):
+            rows.append((measure, round(edges[b], 2), round(edges[b + 1], 2), int(counts[b])))
+    return pd.DataFrame(rows, columns=["measure", "bin_start", "bin_end", "clients"])
+
+
+def clinician_changes(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """The counted clients who saw two or more clinicians in the period, least continuous
+    first (``clients_with_clinician_change``)."""
+    scores = continuity.client_scores(conn, period, filters, rules)
+    changed = scores[scores["clinicians"] >= 2]
+    return changed.sort_values(["coc", "client_id"], ignore_index=True)
+
+
+__all__ = [
+    "COHORT_KEYS",
+    "caseload_list",
+    "clinician_changes",
+    "clinician_names",
+    "clinician_profiles",
+    "cohort_buckets",
+    "cohort_rates",
+    "score_distribution",
+    "trend_period",
+    "utilization_matrix",
+]

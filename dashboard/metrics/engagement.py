@@ -1,0 +1,402 @@
+"""Engagement and follow-up (metrics.md): lost to follow-up, early engagement, follow-up after
+hospital discharge (HEDIS FUH 7 and 30 days) and session feedback (SRS/ORS).
+
+Lost to follow-up, early engagement and FUH are about clients (client filters, grouped by the
+client's primary clinician, program and that clinician's home location); feedback_rate and
+low_alliance_sessions are about appointments (appointment filters, modality included). "Visits"
+are past kept appointments of any type but group; a counted client's visits with any clinician
+count. Each rule is one query, with EXISTS subqueries that the (client_id, start_at) index
+answers, so no appointment is loaded into memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from dashboard.metrics.common import (
+    Filters,
+    Period,
+    Rules,
+    active_client_condition,
+    all_of,
+    appointment_conditions,
+    client_conditions,
+    in_period,
+    is_held,
+    is_kept,
+    is_visit,
+    rate,
+    ratio,
+)
+from dashboard.metrics.continuity import (
+    PRACTICE,
+    appointments_of_clients,
+    check_dimension,
+    client_group_column,
+    frame,
+    group_of,
+    join_home,
+    merge_groups,
+    repeat_for_modalities,
+    with_group,
+)
+from dashboard.metrics.sqlfn import epoch_day
+from db.models import Appointment, CareEvent, Client, SessionFeedback
+from db.timeutil import day_start
+from db.vocab import LOW_ALLIANCE_SRS
+
+KEYS: tuple[str, ...] = (
+    "lost_to_follow_up",
+    "early_engagement_rate",
+    "fuh7_rate",
+    "fuh30_rate",
+    "feedback_rate",
+    "low_alliance_sessions",
+)
+ZERO_KEYS: frozenset[str] = frozenset({"lost_to_follow_up", "low_alliance_sessions"})
+DIMENSIONS = ("clinician", "program", "location", "modality")
+EARLY_ENGAGEMENT_DAYS = 30
+FUH_WINDOWS = (7, 30)
+HOSPITAL_DISCHARGE = "hospital_discharge"
+
+# The appointment's client, joined only to group appointments by the client's program.
+OWNER = aliased(Client, name="owner_client")
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _rows(conn: Connection, stmt: Select[Any], column: ColumnElement[Any] | None) -> dict[Any, Any]:
+    return {group_of(row, column): row for row in conn.execute(stmt)}
+
+
+# --- lost to follow-up --------------------------------------------------------------------------
+
+
+def _visit_of_client() -> ColumnElement[bool]:
+    return Appointment.client_id == Client.client_id
+
+
+def _lost_condition(period: Period, rules: Rules) -> ColumnElement[bool]:
+    """No held appointment at or after as-of, and the last visit (or, with none, the intake)
+    more than ``lost_after_days`` days before the as-of date."""
+    cutoff_date = period.as_of_date - dt.timedelta(days=rules.lost_after_days)
+    cutoff = day_start(cutoff_date)  # a visit on or after this date is recent enough
+    visit = and_(_visit_of_client(), is_visit(period))
+    upcoming = exists().where(
+        _visit_of_client(), is_held(rules), Appointment.start_at >= period.as_of
+    )
+    recent_visit = exists().where(visit, Appointment.start_at >= cutoff)
+    old_visit = exists().where(visit, Appointment.start_at < cutoff)
+    return and_(
+        ~upcoming,
+        ~recent_visit,
+        or_(old_visit, Client.intake_date < cutoff_date),
+    )
+
+
+def _active_clients(period: Period, filters: Filters) -> list[ColumnElement[bool]]:
+    return [active_client_condition(period.as_of_date), *client_conditions(filters)]
+
+
+def _lost_to_follow_up(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    column = client_group_column(by)
+    stmt = with_group(
+        select(_count(_lost_condition(period, rules)).label("lost"))
+        .select_from(join_home(Client.__table__, by))
+        .where(*_active_clients(period, filters)),
+        column,
+    )
+    return {
+        group: {"lost_to_follow_up": int(row.lost or 0)}
+        for group, row in _rows(conn, stmt, column).items()
+    }
+
+
+def lost_to_follow_up_clients(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """The clients counted in ``lost_to_follow_up``, longest gap first: last visit (None when
+    there was none) and whole days since it (since the intake date when there was none)."""
+    last_visit = (
+        select(func.max(Appointment.start_at))
+        .where(_visit_of_client(), is_visit(period))
+        .scalar_subquery()
+    )
+    stmt = select(
+        Client.client_id, Client.primary_clinician_id, Client.intake_date, last_visit.label("last")
+    ).where(*_active_clients(period, filters), _lost_condition(period, rules))
+    records = []
+    for row in conn.execute(stmt):
+        last = row.last.date() if row.last is not None else None
+        since = last if last is not None else row.intake_date
+        records.append(
+            {
+                "client_id": row.client_id,
+                "primary_clinician_id": row.primary_clinician_id,
+                "last_visit": last,
+                "days_since": (period.as_of_date - since).days,
+            }
+        )
+    columns = ["client_id", "primary_clinician_id", "last_visit", "days_since"]
+    result = pd.DataFrame.from_records(records, columns=columns)
+    result = result.sort_values(["days_since", "client_id"], ascending=[False, True])
+    return result.astype({"days_since": "int64"}).reset_index(drop=True)
+
+
+# --- early engagement ---------------------------------------------------------------------------
+
+
+def _early_engagement(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    """Clients whose first visit ever is in the period and at least 30 days before the as-of
+    date: the share with another visit 1 to 30 days (dates) after the first."""
+    first_in_period = (
+        select(Appointment.client_id, func.min(Appointment.start_at).label("first_at"))
+        .where(is_visit(period), in_period(period), *appointments_of_clients(filters))
+        .group_by(Appointment.client_id)
+        .subquery("first_in_period")
+    )
+    first_at = first_in_period.c.first_at
+    visit = and_(Appointment.client_id == first_in_period.c.client_id, is_visit(period))
+    earlier_visit = exists().where(visit, Appointment.start_at < first_at)
+    gap = epoch_day(Appointment.start_at) - epoch_day(first_at)
+    second_visit = exists().where(
+        visit,
+        Appointment.start_at > first_at,
+        gap >= 1,
+        gap <= EARLY_ENGAGEMENT_DAYS,
+    )
+    # First visit date <= as-of date - 30 days: before 00:00 of (as-of date - 29 days).
+    eligible_before = day_start(period.as_of_date - dt.timedelta(days=EARLY_ENGAGEMENT_DAYS - 1))
+    column = client_group_column(by)
+    source = first_in_period.join(Client, Client.client_id == first_in_period.c.client_id)
+    stmt = with_group(
+        select(func.count().label("clients"), _count(second_visit).label("engaged"))
+        .select_from(join_home(source, by))
+        .where(~earlier_visit, first_at < eligible_before),
+        column,
+    )
+    return {
+        group: {"early_engagement_rate": rate(ratio(int(row.engaged or 0), int(row.clients)))}
+        for group, row in _rows(conn, stmt, column).items()
+    }
+
+
+# --- follow-up after hospital discharge ---------------------------------------------------------
+
+
+def _visit_after_discharge(period: Period) -> ColumnElement[bool]:
+    """A visit of the discharged client on a later date than the discharge (``days_after``
+    counts the dates between)."""
+    return and_(
+        Appointment.client_id == CareEvent.client_id,
+        is_visit(period),
+        Appointment.start_at > CareEvent.occurred_at,  # lets the (client_id, start_at) index in
+        _days_after_discharge() >= 1,  # the discharge day itself does not count
+    )
+
+
+def _days_after_discharge() -> ColumnElement[int]:
+    return epoch_day(Appointment.start_at) - epoch_day(CareEvent.occurred_at)
+
+
+def _followed_within(period: Period, window: int) -> ColumnElement[bool]:
+    return exists().where(_visit_after_discharge(period), _days_after_discharge() <= window)
+
+
+def _discharge_eligible(period: Period, window: int) -> ColumnElement[bool]:
+    """A hospital discharge dated in the period and at least ``window`` days before the as-of
+    date."""
+    return and_(
+        CareEvent.kind == HOSPITAL_DISCHARGE,
+        in_period(period, CareEvent.occurred_at),
+        CareEvent.occurred_at < day_start(period.as_of_date - dt.timedelta(days=window - 1)),
+    )
+
+
+def _fuh(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    """Discharges dated in the period and at least 7 / 30 days before the as-of date: the share
+    with a visit 1 to 7 / 1 to 30 days (dates) after; the discharge day itself does not count."""
+    short, long = FUH_WINDOWS
+    column = client_group_column(by)
+    source = CareEvent.__table__.join(Client, Client.client_id == CareEvent.client_id)
+    stmt = with_group(
+        select(
+            func.count().label("short_base"),
+            _count(_followed_within(period, short)).label("short_kept"),
+            _count(_discharge_eligible(period, long)).label("long_base"),
+            _count(and_(_discharge_eligible(period, long), _followed_within(period, long))).label(
+                "long_kept"
+            ),
+        )
+        .select_from(join_home(source, by))
+        .where(
+            # The shorter window admits every discharge the longer one does.
+            _discharge_eligible(period, short),
+            *client_conditions(filters),
+        ),
+        column,
+    )
+    return {
+        group: {
+            "fuh7_rate": rate(ratio(int(row.short_kept or 0), int(row.short_base))),
+            "fuh30_rate": rate(ratio(int(row.long_kept or 0), int(row.long_base or 0))),
+        }
+        for group, row in _rows(conn, stmt, column).items()
+    }
+
+
+# --- session feedback ---------------------------------------------------------------------------
+
+
+def _appointment_group_column(by: str | None) -> ColumnElement[Any] | None:
+    """The appointment column feedback groups by (filter table, "appointments" column)."""
+    if by == "clinician":
+        return Appointment.clinician_id
+    if by == "program":
+        return OWNER.program
+    if by == "location":
+        return Appointment.location
+    if by == "modality":
+        return Appointment.modality
+    return None
+
+
+def _feedback(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    """Past kept appointments in the period (group sessions too): the share with an SRS or ORS
+    score, and the count with SRS below 36."""
+    column = _appointment_group_column(by)
+    source = Appointment.__table__.outerjoin(
+        SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
+    )
+    if by == "program":
+        source = source.outerjoin(OWNER, OWNER.client_id == Appointment.client_id)
+    scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
+    stmt = with_group(
+        select(
+            func.count().label("kept"),
+            _count(scored).label("scored"),
+            _count(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
+        )
+        .select_from(source)
+        .where(
+            is_kept(),
+            Appointment.start_at < period.as_of,
+            in_period(period),
+            all_of(appointment_conditions(filters)),
+        ),
+        column,
+    )
+    return {
+        group: {
+            "feedback_rate": rate(ratio(int(row.scored or 0), int(row.kept))),
+            "low_alliance_sessions": int(row.low or 0),
+        }
+        for group, row in _rows(conn, stmt, column).items()
+    }
+
+
+# --- the area -----------------------------------------------------------------------------------
+
+
+def _client_rows(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    return merge_groups(
+        _lost_to_follow_up(conn, period, filters, rules, by),
+        _early_engagement(conn, period, filters, by),
+        _fuh(conn, period, filters, by),
+    )
+
+
+def compute(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, *, by: str | None = None
+) -> pd.DataFrame:
+    """Engagement keys for the practice (``by=None``) or per value of a dimension."""
+    check_dimension(by)
+    feedback = _feedback(conn, period, filters, by)
+    if by == "modality":
+        # Modality filters the feedback keys only; the client keys repeat under each modality.
+        clients = _client_rows(conn, period, filters, rules, None).get(PRACTICE, {})
+        modalities = repeat_for_modalities(conn, period, filters, clients)
+        rows = merge_groups(modalities, {m: clients for m in feedback}, feedback)
+    else:
+        rows = merge_groups(_client_rows(conn, period, filters, rules, by), feedback)
+    if by is None:
+        rows.setdefault(PRACTICE, {})
+    return frame(rows, KEYS, ZERO_KEYS, by)
+
+
+def discharges_without_follow_up(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, *, window: int = 7
+) -> pd.DataFrame:
+    """The hospital discharges counted in ``fuh{window}_rate`` that had no visit 1 to
+    ``window`` days after them, oldest first: event, client, primary clinician, discharge date,
+    and the client's next visit after the discharge day (None if none yet)."""
+    next_visit = (
+        select(func.min(Appointment.start_at))
+        .where(_visit_after_discharge(period))
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            CareEvent.event_id,
+            CareEvent.client_id,
+            Client.primary_clinician_id,
+            CareEvent.occurred_at,
+            next_visit.label("next_visit"),
+        )
+        .select_from(CareEvent.__table__.join(Client, Client.client_id == CareEvent.client_id))
+        .where(
+            _discharge_eligible(period, window),
+            *client_conditions(filters),
+            ~_followed_within(period, window),
+        )
+        .order_by(CareEvent.occurred_at, CareEvent.event_id)
+    )
+    records = [
+        {
+            "event_id": row.event_id,
+            "client_id": row.client_id,
+            "primary_clinician_id": row.primary_clinician_id,
+            "discharged": row.occurred_at.date(),
+            "next_visit": row.next_visit.date() if row.next_visit is not None else None,
+        }
+        for row in conn.execute(stmt)
+    ]
+    columns = ["event_id", "client_id", "primary_clinician_id", "discharged", "next_visit"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+__all__ = [
+    "DIMENSIONS",
+    "KEYS",
+    "ZERO_KEYS",
+    "compute",
+    "discharges_without_follow_up",
+    "lost_to_follow_up_clients",
+]

@@ -1,0 +1,134 @@
+"""Follow-up tasks as of as-of (metrics.md): open, overdue and completed on time.
+
+``Task.due_at`` is the due moment (a task due on a date alone is stored as the next day's
+00:00), so "overdue" is one comparison. Tasks are filtered by assignee, the client's program and
+the assignee's home location; modality does not filter them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from dashboard.metrics.common import Filters, Period, Rules, all_of, in_period, rate, ratio
+from dashboard.metrics.continuity import (
+    PRACTICE,
+    check_dimension,
+    frame,
+    group_of,
+    repeat_for_modalities,
+    with_group,
+)
+from db.models import Client, Clinician, Task
+
+KEYS: tuple[str, ...] = ("open_tasks", "overdue_tasks", "on_time_rate")
+ZERO_KEYS: frozenset[str] = frozenset({"open_tasks", "overdue_tasks"})
+DIMENSIONS = ("clinician", "program", "location", "modality")
+
+# The assignee (when a clinician) and the task's client, joined only to group by them.
+ASSIGNEE = aliased(Clinician, name="assignee_clinician")
+SUBJECT = aliased(Client, name="subject_client")
+
+
+def task_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """Filter-table column "tasks": assignee, the client's program, the assignee's home
+    location (a task without a client, or assigned to the front desk, fails those)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.clinician:
+        conditions.append(Task.assignee == filters.clinician)
+    if filters.program:
+        conditions.append(
+            Task.client_id.in_(select(Client.client_id).where(Client.program == filters.program))
+        )
+    if filters.location:
+        conditions.append(
+            Task.assignee.in_(
+                select(Clinician.clinician_id).where(Clinician.location == filters.location)
+            )
+        )
+    return conditions
+
+
+def open_condition(period: Period) -> ColumnElement[bool]:
+    """Open as of as-of: created by then (no created_at: always), and open, or done or
+    cancelled only after as-of."""
+    created = or_(Task.created_at.is_(None), Task.created_at <= period.as_of)
+    closed_later = and_(Task.status.in_(("done", "cancelled")), Task.completed_at > period.as_of)
+    return and_(created, or_(Task.status == "open", closed_later))
+
+
+def done_condition(period: Period) -> ColumnElement[bool]:
+    """Done with ``completed_at`` in the period and by as-of (a task completed later is still
+    open as of as-of)."""
+    return and_(
+        Task.status == "done",
+        in_period(period, Task.completed_at),
+        Task.completed_at <= period.as_of,
+    )
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _group_column(by: str | None) -> ColumnElement[Any] | None:
+    if by == "clinician":
+        # Only clinicians: the front-desk queue is no value of the clinician dimension.
+        return ASSIGNEE.clinician_id
+    if by == "program":
+        return SUBJECT.program
+    if by == "location":
+        return ASSIGNEE.location
+    return None
+
+
+def _rows(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    column = _group_column(by)
+    source = Task.__table__
+    if by in ("clinician", "location"):
+        source = source.outerjoin(ASSIGNEE, ASSIGNEE.clinician_id == Task.assignee)
+    elif by == "program":
+        source = source.outerjoin(SUBJECT, SUBJECT.client_id == Task.client_id)
+    is_open, is_done = open_condition(period), done_condition(period)
+    stmt = with_group(
+        select(
+            _count(is_open).label("open"),
+            _count(and_(is_open, Task.due_at < period.as_of)).label("overdue"),
+            _count(is_done).label("done"),
+            _count(and_(is_done, Task.completed_at <= Task.due_at)).label("on_time"),
+        )
+        .select_from(source)
+        .where(or_(is_open, is_done), all_of(task_conditions(filters))),
+        column,
+    )
+    return {
+        group_of(row, column): {
+            "open_tasks": int(row.open or 0),
+            "overdue_tasks": int(row.overdue or 0),
+            "on_time_rate": rate(ratio(int(row.on_time or 0), int(row.done or 0))),
+        }
+        for row in conn.execute(stmt)
+    }
+
+
+def compute(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, *, by: str | None = None
+) -> pd.DataFrame:
+    """Task keys for the practice (``by=None``) or per value of a dimension."""
+    check_dimension(by)
+    if by == "modality":
+        practice = _rows(conn, period, filters, None).get(PRACTICE, {})
+        rows = repeat_for_modalities(conn, period, filters, practice)
+    else:
+        rows = _rows(conn, period, filters, by)
+    if by is None:
+        rows.setdefault(PRACTICE, {})
+    return frame(rows, KEYS, ZERO_KEYS, by)
+
+
+__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute", "open_condition", "task_conditions"]

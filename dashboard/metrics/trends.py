@@ -1,0 +1,219 @@
+"""Indicators week by week: each Monday-to-Sunday week of the period (clipped to it) is its own
+period, as of the earlier of the period's as-of and the week's end; weeks that start at or
+after as-of are left out.
+
+Utilization, attendance and continuity are computed for all weeks at once, grouping the
+period's appointments by ``epoch_week`` in SQL and turning each week's sums into keys with the
+areas' own functions; a week's past appointments are simply those before the period's as-of,
+since every appointment of a week starts before the week's end. The other areas' keys are
+computed week by week with their ``compute``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, select
+
+from dashboard.metrics import attendance, continuity, utilization
+from dashboard.metrics.availability import available_intervals
+from dashboard.metrics.common import (
+    ONE_DAY,
+    Filters,
+    Period,
+    Rules,
+    appointment_conditions,
+    effective_status,
+    in_period,
+    is_held,
+    is_kept,
+)
+from dashboard.metrics.continuity import monday_of_week
+from dashboard.metrics.report import AREA_OF_KEY
+from dashboard.metrics.sqlfn import epoch_day, epoch_week
+from db.models import Appointment
+from db.timeutil import day_start
+
+DEFAULT_KEYS: tuple[str, ...] = (
+    "booked_utilization",
+    "kept_utilization",
+    "no_show_rate",
+    "late_cancel_rate",
+    "kept_rate",
+    "coc",
+    "upc",
+    "secon",
+    "waitlist_open",
+    "third_next_available_days",
+)
+WEEK = "week"
+
+Weeks = list[tuple[dt.date, Period]]
+WeeklyFrame = Callable[[Connection, Period, Filters, Rules, Weeks], pd.DataFrame]
+
+
+def week_periods(period: Period) -> Weeks:
+    """(Monday, the week's own period) for each week of the period that starts before as-of."""
+    weeks = []
+    monday = period.start - dt.timedelta(days=period.start.weekday())
+    while monday <= period.end:
+        start = max(monday, period.start)
+        end = min(monday + dt.timedelta(days=6), period.end)
+        if day_start(start) >= period.as_of:
+            break
+        weeks.append((monday, Period(start, end, min(period.as_of, day_start(end + ONE_DAY)))))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def _week_of_start() -> Any:
+    return epoch_week(epoch_day(Appointment.start_at))
+
+
+def _attendance_weekly(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
+) -> pd.DataFrame:
+    """Attendance keys per week: effective-status counts of past appointments, by week."""
+    status = effective_status(rules)
+    sums = [func.sum(case((status == key, 1), else_=0)).label(key) for key in attendance.COUNT_KEYS]
+    week = _week_of_start()
+    stmt = (
+        select(week.label("week"), *sums)
+        .where(
+            in_period(period), Appointment.start_at < period.as_of, *appointment_conditions(filters)
+        )
+        .group_by(week)
+    )
+    counts = {
+        monday_of_week(row.week): {
+            key: int(row._mapping[key] or 0) for key in attendance.COUNT_KEYS
+        }
+        for row in conn.execute(stmt)
+    }
+    nothing = dict.fromkeys(attendance.COUNT_KEYS, 0)
+    rows = {monday: attendance._attendance(counts.get(monday, nothing)) for monday, _ in weeks}
+    return continuity.frame(rows, attendance.KEYS, attendance.ZERO_KEYS, WEEK)
+
+
+def _utilization_weekly(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
+) -> pd.DataFrame:
+    """Utilization keys per week: appointment minutes by week in SQL, and the period's
+    available intervals (each lies on one date) summed by week."""
+    past_kept = and_(is_kept(), Appointment.start_at < period.as_of)
+    week = _week_of_start()
+    stmt = (
+        select(
+            week.label("week"),
+            func.sum(case((is_held(rules), Appointment.duration_min), else_=0)).label("booked"),
+            func.sum(case((past_kept, Appointment.duration_min), else_=0)).label("kept"),
+            func.sum(case((past_kept, 1), else_=0)).label("sessions"),
+        )
+        .where(in_period(period), *appointment_conditions(filters))
+        .group_by(week)
+    )
+    minutes = {
+        monday_of_week(row.week): {
+            "booked_minutes": int(row.booked or 0),
+            "kept_minutes": int(row.kept or 0),
+            "kept_sessions": int(row.sessions or 0),
+        }
+        for row in conn.execute(stmt)
+    }
+    intervals = available_intervals(conn, period.start, period.end, filters)
+    starts = intervals["start_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    ends = intervals["end_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    interval_mondays = (
+        intervals["start_at"].dt.normalize()
+        - pd.to_timedelta(intervals["start_at"].dt.day_of_week, unit="D")
+    ).dt.date
+    rows = {}
+    for monday, week_period in weeks:
+        mine = (interval_mondays == monday).to_numpy()
+        past_end = np.datetime64(week_period.past_end, "s").astype(np.int64)
+        available = {
+            "available_seconds": int((ends[mine] - starts[mine]).sum()),
+            "past_available_seconds": int(
+                np.clip(np.minimum(ends[mine], past_end) - starts[mine], 0, None).sum()
+            ),
+        }
+        rows[monday] = utilization._utilization(
+            minutes.get(monday, utilization.NO_APPOINTMENTS), available, week_period
+        )
+    return continuity.frame(rows, utilization.KEYS, utilization.ZERO_KEYS, WEEK)
+
+
+def _continuity_weekly(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
+) -> pd.DataFrame:
+    """Continuity keys per week; a week without a counted client has 0 clients and null
+    scores."""
+    found = continuity.weekly(conn, period, filters, rules)
+    empty = {"continuity_clients": 0, "clients_with_clinician_change": 0}
+    rows = {
+        monday: found.loc[monday].to_dict() if monday in found.index else empty
+        for monday, _ in weeks
+    }
+    return continuity.frame(rows, continuity.KEYS, continuity.ZERO_KEYS, WEEK)
+
+
+# Areas computed for all weeks at once; the others, week by week.
+ALL_WEEKS: dict[ModuleType, WeeklyFrame] = {
+    utilization: _utilization_weekly,
+    attendance: _attendance_weekly,
+    continuity: _continuity_weekly,
+}
+
+
+def _week_by_week(
+    area: ModuleType,
+    conn: Connection,
+    weeks: Weeks,
+    filters: Filters,
+    rules: Rules,
+) -> pd.DataFrame:
+    frames = [area.compute(conn, week, filters, rules) for _, week in weeks]
+    result = pd.concat(frames)
+    result.index = pd.Index([monday for monday, _ in weeks], name=WEEK, dtype=object)
+    return result
+
+
+def weekly(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    keys: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The requested keys (default ``DEFAULT_KEYS``) per week, indexed by the week's Monday."""
+    keys = list(DEFAULT_KEYS if keys is None else keys)
+    unknown = [key for key in keys if key not in AREA_OF_KEY]
+    if unknown:
+        raise ValueError(f"unknown metric keys: {', '.join(unknown)}")
+    weeks = week_periods(period)
+    mondays = [monday for monday, _ in weeks]
+    areas = list(dict.fromkeys(AREA_OF_KEY[key] for key in keys))
+    columns: dict[str, pd.Series] = {}
+    for area in areas:
+        if not weeks:
+            found = pd.DataFrame({key: pd.Series(dtype="float64") for key in area.KEYS})
+        elif area in ALL_WEEKS:
+            found = ALL_WEEKS[area](conn, period, filters, rules, weeks)
+        else:
+            found = _week_by_week(area, conn, weeks, filters, rules)
+        for key in area.KEYS:
+            if key in keys:
+                columns[key] = found[key]
+    result = pd.DataFrame({key: columns[key].to_numpy() for key in keys}, columns=keys)
+    result.index = pd.Index(mondays, name=WEEK, dtype=object)
+    for key in keys:
+        result[key] = result[key].astype(columns[key].dtype)
+    return result
+
+
+__all__ = ["DEFAULT_KEYS", "week_periods", "weekly"]

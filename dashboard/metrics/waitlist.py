@@ -1,0 +1,259 @@
+"""Waitlist and access (metrics.md): who is waiting as of the as-of date and for how long, how
+long referral to first visit took, and third next available.
+
+Waits come back from SQL already counted per (program, priority, referral date) or per (program,
+days), so percentiles are taken on a histogram, never on a row per entry. Waitlist entries are
+filtered by program only; with a clinician filter the waitlist keys are null, while third next
+available is about clinicians and follows the clinician filters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+
+from dashboard.metrics.attendance import PRACTICE, check_dimension, frame
+from dashboard.metrics.availability import dimension_values, third_next_available
+from dashboard.metrics.common import (
+    Filters,
+    Period,
+    Rules,
+    days,
+    in_period,
+    is_visit,
+)
+from dashboard.metrics.sqlfn import epoch_day
+from db.models import Appointment, Clinician, WaitlistEntry
+
+WAITLIST_KEYS = (
+    "waitlist_open",
+    "waitlist_median_days",
+    "waitlist_p90_days",
+    "waitlist_over_target",
+    "median_days_to_intake",
+)
+KEYS: tuple[str, ...] = (*WAITLIST_KEYS, "third_next_available_days")
+ZERO_KEYS: frozenset[str] = frozenset({"waitlist_open", "waitlist_over_target"})
+COUNT_KEYS = ZERO_KEYS
+DIMENSIONS = ("clinician", "program", "location", "modality")
+# With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
+NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
+
+
+def _program_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """Filter table, "waitlist entries" column: program only."""
+    return [WaitlistEntry.program == filters.program] if filters.program else []
+
+
+def _open_waits(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[str, list[tuple[str, int, int]]]:
+    """Per program: (priority, whole days waited as of the as-of date, entries) of the open
+    entries."""
+    as_of_date = period.as_of_date
+    is_open = and_(
+        WaitlistEntry.referred_at <= as_of_date,
+        or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > as_of_date),
+    )
+    stmt = (
+        select(
+            WaitlistEntry.program,
+            WaitlistEntry.priority,
+            WaitlistEntry.referred_at,
+            func.count().label("entries"),
+        )
+        .where(is_open, *_program_conditions(filters))
+        .group_by(WaitlistEntry.program, WaitlistEntry.priority, WaitlistEntry.referred_at)
+    )
+    waits: dict[str, list[tuple[str, int, int]]] = {}
+    for row in conn.execute(stmt):
+        waited = (as_of_date - row.referred_at).days
+        waits.setdefault(row.program, []).append((row.priority, waited, int(row.entries)))
+    return waits
+
+
+def _intake_waits(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[str, list[tuple[int, int]]]:
+    """Per program: (whole days from referral to first visit, entries) of the entries whose
+    client's first visit on or after the referral date falls in the period."""
+    # A timestamp compares with a date as with its midnight on both databases (SQLite compares
+    # the ISO strings, whose date prefix decides), so the index on (client_id, start_at) serves.
+    first_visit = func.min(Appointment.start_at)
+    firsts = (
+        select(
+            WaitlistEntry.program,
+            WaitlistEntry.referred_at,
+            first_visit.label("first_visit"),
+        )
+        .join(
+            Appointment,
+            and_(
+                Appointment.client_id == WaitlistEntry.client_id,
+                Appointment.start_at >= WaitlistEntry.referred_at,
+                is_visit(period),
+            ),
+        )
+        .where(*_program_conditions(filters))
+        .group_by(WaitlistEntry.entry_id, WaitlistEntry.program, WaitlistEntry.referred_at)
+        .having(in_period(period, first_visit))  # type: ignore[arg-type]
+        .subquery("first_visits")
+    )
+    waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
+    stmt = select(firsts.c.program, waited.label("waited"), func.count().label("entries")).group_by(
+        firsts.c.program, waited
+    )
+    waits: dict[str, list[tuple[int, int]]] = {}
+    for row in conn.execute(stmt):
+        waits.setdefault(row.program, []).append((int(row.waited), int(row.entries)))
+    return waits
+
+
+def _percentile(histogram: Iterable[tuple[int, int]], q: float) -> float | None:
+    """numpy.percentile (linear) of the values a (value, count) histogram stands for."""
+    pairs = list(histogram)
+    if not pairs:
+        return None
+    values = np.repeat([value for value, _ in pairs], [count for _, count in pairs])
+    return float(np.percentile(values, q))
+
+
+def _waitlist(
+    open_waits: list[tuple[str, int, int]], intake_waits: list[tuple[int, int]], rules: Rules
+) -> dict[str, Any]:
+    """The waitlist keys of one group from its histograms."""
+    waited = [(days_waited, entries) for _, days_waited, entries in open_waits]
+    # "Longer than" the target: strictly more whole days.
+    over = sum(
+        entries
+        for priority, days_waited, entries in open_waits
+        if priority in rules.waitlist_target_days
+        and days_waited > rules.waitlist_target_days[priority]
+    )
+    return {
+        "waitlist_open": sum(entries for _, entries in waited),
+        "waitlist_median_days": days(_percentile(waited, 50)),
+        "waitlist_p90_days": days(_percentile(waited, 90)),
+        "waitlist_over_target": over,
+        "median_days_to_intake": days(_percentile(intake_waits, 50)),
+    }
+
+
+def _waitlist_by_program(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    """The waitlist keys for the practice, or per program with ``by="program"``."""
+    if filters.clinician:
+        return {PRACTICE: NO_WAITLIST}
+    open_waits = _open_waits(conn, period, filters)
+    intake_waits = _intake_waits(conn, period, filters)
+    if by == "program":
+        programs = set(open_waits) | set(intake_waits)
+        return {
+            program: _waitlist(open_waits.get(program, []), intake_waits.get(program, []), rules)
+            for program in programs
+        }
+    return {
+        PRACTICE: _waitlist(
+            [wait for waits in open_waits.values() for wait in waits],
+            [wait for waits in intake_waits.values() for wait in waits],
+            rules,
+        )
+    }
+
+
+def _median_days(values: Iterable[float]) -> float | None:
+    """Median over the clinicians that have a value."""
+    known = [value for value in values if not pd.isna(value)]
+    return days(float(np.median(known))) if known else None
+
+
+def _third_next(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+) -> dict[Any, float | None]:
+    """third_next_available_days for the practice or per group (clinician or program; location
+    is handled by the caller, since it also decides which slots count)."""
+    clinicians = third_next_available(conn, period.as_of, filters, rules)
+    per_clinician = clinicians.set_index("clinician_id")["third_next_available_days"]
+    if by is None:
+        return {PRACTICE: _median_days(per_clinician)}
+    if by == "clinician":
+        return {clinician_id: days(value) for clinician_id, value in per_clinician.items()}
+    programs = dict(conn.execute(select(Clinician.clinician_id, Clinician.program)).all())
+    grouped: dict[Any, list[float]] = {}
+    for clinician_id, value in per_clinician.items():
+        grouped.setdefault(programs[clinician_id], []).append(value)
+    return {program: _median_days(values) for program, values in grouped.items()}
+
+
+def _row(waitlist: Mapping[str, Any], third_next: float | None) -> dict[str, Any]:
+    return {**waitlist, "third_next_available_days": third_next}
+
+
+def _by_location(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> dict[Any, dict[str, Any]]:
+    """Location does not filter entries, but picks clinicians (home) and slots (block)."""
+    waitlist = _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE]
+    rows = {}
+    for location in dimension_values(conn, period, filters, "location"):
+        located = dataclasses.replace(filters, location=location)
+        rows[location] = _row(waitlist, _third_next(conn, period, located, rules, None)[PRACTICE])
+    return rows
+
+
+def _by_clinician(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> dict[Any, dict[str, Any]]:
+    """Null waitlist keys, as under a clinician filter; each clinician's own third next."""
+    third_next = _third_next(conn, period, filters, rules, "clinician")
+    groups = dimension_values(conn, period, filters, "clinician")
+    return {group: _row(NO_WAITLIST, third_next.get(group)) for group in groups}
+
+
+def _by_program(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> dict[Any, dict[str, Any]]:
+    """Entries by their program, clinicians by theirs."""
+    third_next = _third_next(conn, period, filters, rules, "program")
+    if filters.clinician:
+        waitlists, empty = {}, NO_WAITLIST
+    else:
+        waitlists = _waitlist_by_program(conn, period, filters, rules, "program")
+        empty = _waitlist([], [], rules)
+    return {
+        group: _row(waitlists.get(group, empty), third_next.get(group))
+        for group in (set(waitlists) | set(third_next)) - {None}
+    }
+
+
+def compute(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, *, by: str | None = None
+) -> pd.DataFrame:
+    """Waitlist and access keys for the practice (``by=None``) or per value of a dimension.
+
+    By clinician the waitlist keys are null (as under a clinician filter); by location and by
+    modality, which do not filter waitlist entries, every group carries the practice's
+    waitlist values; third next available follows each dimension's "clinicians counted" and
+    "availability and slots" columns (modality filters neither: the practice value)."""
+    check_dimension(by)
+    if by == "location":
+        return frame(_by_location(conn, period, filters, rules), KEYS, COUNT_KEYS, by)
+    if by == "clinician":
+        return frame(_by_clinician(conn, period, filters, rules), KEYS, COUNT_KEYS, by)
+    if by == "program":
+        return frame(_by_program(conn, period, filters, rules), KEYS, COUNT_KEYS, by)
+    practice = _row(
+        _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE],
+        _third_next(conn, period, filters, rules, None)[PRACTICE],
+    )
+    groups = [PRACTICE] if by is None else dimension_values(conn, period, filters, by)
+    return frame({group: practice for group in groups}, KEYS, COUNT_KEYS, by)
+
+
+__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute"]
