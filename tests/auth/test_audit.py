@@ -1,0 +1,70 @@
+"""Reads of client data, exports and logins leave audit rows; directors can search them."""
+
+from __future__ import annotations
+
+import dash
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from db.audit import count
+from db.engine import Database
+from db.models import AuditEntry
+from tests.webclient import callback_key, login, post_callback
+
+
+def _phi_callbacks(app: dash.Dash) -> list[str]:
+    return sorted(
+        key
+        for key, spec in app.callback_map.items()
+        if getattr(spec.get("callback"), "careboard_secure", {}).get("phi")
+    )
+
+
+def test_every_client_data_read_is_audited_once(
+    app: dash.Dash, client: FlaskClient, db: Database
+) -> None:
+    login(client, "dana")
+    client.get("/")
+    keys = _phi_callbacks(app)
+    assert keys, "the app has callbacks that return client rows"
+    for key in keys:
+        with db.read() as conn:
+            before = count(conn)
+        response = post_callback(client, app, key)
+        assert response.status_code in (200, 204), key
+        with db.read() as conn:
+            rows = conn.execute(
+                select(AuditEntry.username, AuditEntry.action, AuditEntry.target)
+                .order_by(AuditEntry.id.desc())
+                .limit(count(conn) - before)
+            ).all()
+        assert len(rows) == 1, key
+        assert rows[0].username == "dana" and rows[0].action == "read"
+
+
+def test_audit_page_lists_logins_for_directors(app: dash.Dash, client: FlaskClient) -> None:
+    login(client, "frank", "wrong password")
+    login(client, "dana")
+    response = post_callback(client, app, callback_key(app, "audit-grid"))
+    rows = response.get_json()["response"]["audit-grid"]["rowData"]
+    logins = [(r["username"], r["outcome"]) for r in rows if r["action"] == "login"]
+    assert ("frank", "denied") in logins and ("dana", "ok") in logins
+
+
+def test_audit_page_is_refused_to_other_roles(app: dash.Dash, client: FlaskClient) -> None:
+    login(client, "frank")
+    assert post_callback(client, app, callback_key(app, "audit-grid")).status_code == 403
+    page = post_callback(client, app, callback_key(app, "_pages_content"), ["/audit", ""])
+    assert "not available to your role" in page.get_data(as_text=True)
+
+
+def test_exports_are_audited(app: dash.Dash, client: FlaskClient, db: Database) -> None:
+    login(client, "dana")
+    key = callback_key(app, "audit-export-download")
+    response = post_callback(client, app, key, [1, None] + [None] * 6)
+    assert response.status_code == 200
+    download = response.get_json()["response"]["audit-export-download"]["data"]
+    assert download["filename"] == "audit-log.csv"
+    with db.read() as conn:
+        actions = conn.execute(select(AuditEntry.action, AuditEntry.detail)).all()
+    assert ("export", "audit-log.csv") in actions
