@@ -12,6 +12,27 @@ from dash import dcc, html
 from dashboard.auth.callbacks import CallbackContext
 
 FORMATS = ("csv", "xlsx")
+# A cell starting with one of these runs as a formula in a spreadsheet (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as formulas, prefixed with an apostrophe."""
+
+    def defuse(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    text_columns = [
+        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "str"
+    ]
+    if not text_columns:
+        return frame
+    safe = frame.copy()
+    for column in text_columns:
+        safe[column] = safe[column].map(defuse)
+    return safe
 
 
 def export_buttons(prefix: str) -> html.Div:
@@ -47,6 +68,7 @@ def send_table(
     """The download of ``frame`` as ``name.csv`` or ``name.xlsx``; one audit row per export."""
     client_ids = list(frame[client_column].dropna().astype(str)) if client_column else None
     ctx.audit("export", "ok", client_ids=client_ids, row_count=len(frame), detail=f"{name}.{fmt}")
+    frame = defuse_formulas(frame)
     if fmt == "xlsx":
         buffer = io.BytesIO()
         frame.to_excel(buffer, index=False, sheet_name=name[:31])
