@@ -16,9 +16,9 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from dashboard.auth.callbacks import ALERT_ID, is_unavailable
-from dashboard.auth.web import content_security_policy, init_auth
+from dashboard.auth.web import init_auth
 from dashboard.components.filters import FILTER_INPUTS
-from dashboard.components.navbar import navbar
+from dashboard.components.navbar import LANDING, navbar
 from dashboard.components.states import forbidden, unavailable
 from dashboard.context import AppState, Clock
 from dashboard.figures.theme import register_theme
@@ -30,7 +30,6 @@ log = logging.getLogger("careboard")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = PROJECT_ROOT / "assets"
-LANDING = {"front_desk": "/schedule", "clinician": "/my-week"}
 
 
 def _pages_folder() -> str:
@@ -93,7 +92,7 @@ def create_app(
         dash.ClientsideFunction("careboard", "syncUrl"), Output("url-sync", "data"), *FILTER_INPUTS
     )
     _guard_pages()
-    app_state.csp = content_security_policy(app.csp_hashes())
+    app_state.script_hashes = lambda: list(app.csp_hashes())
     app_state.callback_map = app.callback_map
     return app
 
@@ -166,8 +165,8 @@ def _add_routes(server: Flask, app_state: AppState) -> None:
     def land_by_role() -> Response | None:
         # "/" is the directors' overview; the others start where their work is.
         if request.path == "/" and request.method == "GET" and current_user.is_authenticated:
-            target = LANDING.get(current_user.role)
-            if target and target in {p["path"] for p in dash.page_registry.values()}:
+            target = LANDING.get(current_user.role, "/")
+            if target != "/" and target in {p["path"] for p in dash.page_registry.values()}:
                 return redirect(target)
         return None
 

@@ -38,13 +38,24 @@ class AppState:
     db: Database
     cache: Cache
     clock: Clock | None = None
-    csp: str = "default-src 'self'"
     # The Dash app's callback registry (the same dict Dash dispatches from).
     callback_map: dict[str, Any] = field(default_factory=dict)
+    # Returns the inline-script hashes of the Dash app, which grow at its first request.
+    script_hashes: Callable[[], list[str]] = field(default=lambda: [])
+    _csp: tuple[int, str] = (-1, "")
     rules: Rules = field(init=False)
 
     def __post_init__(self) -> None:
         self.rules = rules_from(self.settings)
+
+    def content_security_policy(self) -> str:
+        """The CSP for the app's current inline scripts (Dash adds some at first request)."""
+        from dashboard.auth.web import content_security_policy
+
+        hashes = self.script_hashes()
+        if self._csp[0] != len(hashes):
+            self._csp = (len(hashes), content_security_policy(hashes))
+        return self._csp[1]
 
     def now(self) -> dt.datetime:
         """Wall-clock time in the practice (naive); tests may install their own clock."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,6 +35,28 @@ def default_instance_path(env: Mapping[str, str] | None = None) -> Path:
     """The instance folder: CAREBOARD_INSTANCE, else ./instance under the working directory."""
     env = os.environ if env is None else env
     return Path(env.get("CAREBOARD_INSTANCE") or Path.cwd() / "instance").resolve()
+
+
+def _generated_secret(instance: Path, *, persist: bool) -> str:
+    """A random key; in demo mode kept in the instance folder, so that every worker (and the
+    next start) signs cookies with the same key."""
+    if not persist:
+        return secrets.token_hex(32)
+    path = instance / "demo_secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it right now
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise ConfigError(f"{path} is empty; delete it and start again") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
 
 
 @dataclass(frozen=True)
@@ -91,7 +114,7 @@ class Settings:
                     "(python -c 'import secrets; print(secrets.token_hex(32))'), "
                     "or run in demo mode with --demo or CAREBOARD_DEMO=1."
                 )
-            secret, generated = secrets.token_hex(32), True
+            secret, generated = _generated_secret(instance, persist=demo), True
         tz = env.get("PRACTICE_TZ", "").strip() or "America/Chicago"
         try:
             ZoneInfo(tz)

@@ -10,11 +10,14 @@ from db.engine import Database, SchemaOutOfDate
 from tests.webclient import make_app
 
 
-def test_secret_key_is_required_outside_demo_mode() -> None:
+def test_secret_key_is_required_outside_demo_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         Settings.from_env({"DATABASE_URL": "sqlite:///x.db"})
-    demo = Settings.from_env({"CAREBOARD_DEMO": "1"})
+    demo = Settings.from_env({"CAREBOARD_DEMO": "1", "CAREBOARD_INSTANCE": str(tmp_path)})
     assert demo.demo and demo.secret_key_generated and len(demo.secret_key) >= 32
+    # Every worker of a demo server (and the next start) signs cookies with the same key.
+    again = Settings.from_env({"CAREBOARD_DEMO": "1", "CAREBOARD_INSTANCE": str(tmp_path)})
+    assert again.secret_key == demo.secret_key
 
 
 def test_defaults_need_no_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]

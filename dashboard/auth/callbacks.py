@@ -157,6 +157,7 @@ def _run(fn: Callable[..., Any], ctx: CallbackContext, values: list[Any], phi: b
     except (PreventUpdate, HTTPException):
         raise
     except InvalidInput as exc:
+        ctx.audit("read", "invalid", detail=str(exc))
         return polite(f"That request was not understood: {exc}.")
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a traceback
         if is_unavailable(exc):

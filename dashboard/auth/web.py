@@ -289,7 +289,7 @@ def _finish_response(response: Response) -> Response:
 
 def _security_headers(app_state: AppState) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": app_state.csp,
+        "Content-Security-Policy": app_state.content_security_policy(),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
@@ -303,7 +303,8 @@ def _security_headers(app_state: AppState) -> dict[str, str]:
 
 def content_security_policy(script_hashes: list[str]) -> str:
     """A CSP Dash runs under: its inline renderer bootstrap is allowed by hash only."""
-    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
+    # Dash's csp_hashes() are already quoted ('sha256-…').
+    scripts = " ".join(["'self'", *script_hashes])
     return "; ".join(
         [
             "default-src 'self'",

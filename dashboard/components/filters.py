@@ -102,7 +102,7 @@ def _dropdown(component_id: str, label: str, options: list[dict], value: str | N
 
 def filter_bar(
     values: Mapping[str, Any], options: FilterOptions, *, clinician_locked: bool = False
-) -> dbc.Card:
+) -> html.Div:
     """The filter bar with ``values``; a clinician user's clinician filter is fixed and hidden."""
     clinician_col = _dropdown(
         CLINICIAN,
@@ -112,7 +112,7 @@ def filter_bar(
     )
     if clinician_locked:
         clinician_col.style = {"display": "none"}
-    return dbc.Card(
+    card = dbc.Card(
         dbc.CardBody(
             dbc.Row(
                 [
@@ -155,8 +155,8 @@ def filter_bar(
             className="py-2",
         ),
         className="mb-3 filter-bar d-print-none",
-        role="search",
     )
+    return html.Div(card, role="search")
 
 
 def period_and_filters(

@@ -28,7 +28,6 @@ def grid(
         "ensureDomOrder": True,
         "enableCellTextSelection": True,
         "suppressMenuHide": True,
-        "overlayNoRowsTemplate": "Nothing to show for these filters.",
     }
     if selectable:
         grid_options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True}

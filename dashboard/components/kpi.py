@@ -20,7 +20,10 @@ def kpi_card(
     ]
     if note:
         body.append(html.Div(note, className="kpi-note small text-body-secondary"))
-    card = dbc.Card(dbc.CardBody(body), className="kpi-card h-100", title=definition or "")
+    # dbc.Card takes no title: the definition shows on hover of the card's body.
+    card = dbc.Card(
+        dbc.CardBody(html.Div(body, title=definition or None)), className="kpi-card h-100"
+    )
     if card_id:
         card.id = card_id
     return card

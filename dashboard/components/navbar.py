@@ -8,6 +8,8 @@ from dash import html
 
 from db.accounts import SessionUser
 
+# Where each role's work starts ("/" is the directors' overview).
+LANDING = {"front_desk": "/schedule", "clinician": "/my-week", "director": "/"}
 ROLE_LABELS = {
     "director": "Clinical director",
     "front_desk": "Front desk",
@@ -27,7 +29,13 @@ def allowed_pages(role: str) -> list[dict]:
 
 def navbar(user: SessionUser) -> dbc.Navbar:
     links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], active="partial"))
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page["path"],
+                active="exact" if page["path"] == "/" else "partial",
+            )
+        )
         for page in allowed_pages(user.role)
     ]
     account = html.Div(
@@ -43,7 +51,9 @@ def navbar(user: SessionUser) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("careboard", href="/", className="fw-semibold"),
+                dbc.NavbarBrand(
+                    "careboard", href=LANDING.get(user.role, "/"), className="fw-semibold"
+                ),
                 dbc.Nav(links, navbar=True, className="me-auto"),
                 account,
             ],

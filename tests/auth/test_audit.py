@@ -38,6 +38,9 @@ def test_every_client_data_read_is_audited_once(
                 .order_by(AuditEntry.id.desc())
                 .limit(count(conn) - before)
             ).all()
+        if response.status_code == 204:  # nothing sent, nothing read
+            assert rows == [], key
+            continue
         assert len(rows) == 1, key
         assert rows[0].username == "dana" and rows[0].action == "read"
 
