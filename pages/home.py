@@ -1,59 +1,120 @@
-"""Home: this week at a glance, from real queries."""
+"""Overview (directors): the practice's KPIs for the period against the previous period of the
+same length, each with its weekly trend, its definition on hover and a link to its page."""
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.kpi import kpi_card
-from dashboard.format import count
-from dashboard.metrics import caseload, waitlist
-from dashboard.metrics.common import Filters, Period
-from dashboard.metrics.schedule import status_counts
-from dashboard.roles import EVERYONE
+from dashboard.components.export import export_buttons, send_table
+from dashboard.components.filters import FILTER_INPUTS, FILTER_VALIDATORS, period_and_filters
+from dashboard.components.kpis import COHORT_TREND_KEYS, TREND_KEYS, overview_cards, overview_table
+from dashboard.components.panels import filter_query, page_header, url_filter_bar
+from dashboard.metrics import director
+from dashboard.metrics.report import practice_metrics
+from dashboard.metrics.trends import weekly
+from dashboard.roles import DIRECTOR
 
 dash.register_page(
-    __name__, path="/", name="Overview", title="Overview · careboard", roles=EVERYONE, nav=0
+    __name__, path="/", name="Overview", title="Overview · careboard", roles=DIRECTOR, nav=0
 )
 
 HOME_CARDS = "home-cards"
-HOME_TRIGGER = "home-trigger"
+HOME_PERIOD = "home-period"
+HOME_EXPORT = "home-export"
+HOME_FILTERS = "home-filters"
+FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
+FILTER_KEYS = ("start", "end", "program", "location", "clinician", "modality")
+# The cards follow one input, the filter bar's values gathered in the browser (no data).
+GATHER_JS = """
+function (start, end, program, location, clinician, modality) {
+  return {start, end, program, location, clinician, modality};
+}
+"""
+dash.clientside_callback(GATHER_JS, Output(HOME_FILTERS, "data"), *FILTER_INPUTS)
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: Any) -> html.Div:
     return html.Div(
         [
-            html.H1("This week at CARE", className="h3 mb-3"),
+            page_header(
+                "Practice overview",
+                "Each card compares the period with the previous period of the same length; "
+                "hover for its definition, click to open its page with these filters.",
+            ),
+            url_filter_bar(query),
+            html.P(id=HOME_PERIOD, className="small text-body-secondary mb-2"),
+            export_buttons(HOME_EXPORT),
             dcc.Loading(html.Div(id=HOME_CARDS, className="home-cards"), type="dot"),
-            dcc.Store(id=HOME_TRIGGER, data=0),
+            dcc.Store(id=HOME_FILTERS, data=None),
         ]
     )
 
 
-@callback(Output(HOME_CARDS, "children"), Input(HOME_TRIGGER, "data"))
-@secure_callback(roles=EVERYONE, args=[v.ignored()])
-def show_week(ctx: CallbackContext, _trigger: None) -> dbc.Row:
-    now = ctx.now()
-    monday = now.date() - dt.timedelta(days=now.weekday())
-    week = Period.make(monday, monday + dt.timedelta(days=6), now=now)
-    filters = ctx.scoped(Filters())
+def _span(days: int) -> str:
+    return "week" if days == 7 else f"{days} days"
+
+
+def _trends(ctx: CallbackContext, conn: Any, period: Any, filters: Any) -> pd.DataFrame:
+    """Weekly values of every card's key over at least twelve weeks to the period's end."""
+    window = director.trend_period(period)
+    trend = weekly(conn, window, filters, ctx.rules, keys=list(TREND_KEYS))
+    cohorts = director.cohort_rates(conn, window, filters, ctx.rules, "week", COHORT_TREND_KEYS)
+    return trend.join(cohorts.rename_axis(trend.index.name), how="left")
+
+
+@callback(
+    Output(HOME_CARDS, "children"),
+    Output(HOME_PERIOD, "children"),
+    Input(HOME_FILTERS, "data"),
+)
+@secure_callback(
+    roles=DIRECTOR, args=[v.record(dict(zip(FILTER_KEYS, FILTER_VALIDATORS, strict=True)))]
+)
+def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[dbc.Row, str]:
+    if chosen is None:
+        raise dash.exceptions.PreventUpdate  # the filter values are on their way
+    period, filters = period_and_filters(*(chosen[k] for k in FILTER_KEYS), now=ctx.now())
+    filters = ctx.scoped(filters)
+    previous = period.previous()
     with ctx.db.read() as conn:
-        booked = status_counts(conn, week.start_at, week.end_at, filters, ctx.rules)["booked"]
-        clients = caseload.compute(conn, week, filters, ctx.rules).iloc[0]["active_caseload"]
-        waiting = waitlist.compute(conn, week, filters, ctx.rules).iloc[0]["waitlist_open"]
-    week_label = f"{monday:%b %-d} – {monday + dt.timedelta(days=6):%b %-d}"
-    cards = [
-        kpi_card("Booked sessions this week", count(booked), note=week_label, card_id="kpi-booked"),
-        kpi_card(
-            "Active clients", count(clients), note="on a caseload today", card_id="kpi-active"
-        ),
-        kpi_card(
-            "Open waitlist entries", count(waiting), note="waiting today", card_id="kpi-waitlist"
-        ),
-    ]
-    return dbc.Row([dbc.Col(card, md=4, className="mb-3") for card in cards])
+        current = practice_metrics(conn, period, filters, ctx.rules)
+        before = practice_metrics(conn, previous, filters, ctx.rules)
+        trends = _trends(ctx, conn, period, filters)
+    cards = overview_cards(
+        current, before, trends, filter_query(period, filters), _span(period.days)
+    )
+    caption = (
+        f"{period.start:%b %-d, %Y} – {period.end:%b %-d, %Y} (as of {period.as_of:%b %-d %H:%M}), "
+        f"compared with {previous.start:%b %-d} – {previous.end:%b %-d, %Y}. "
+        "Sparklines: weekly values over at least the last 12 weeks."
+    )
+    row = dbc.Row(
+        [dbc.Col(card, xs=12, sm=6, lg=4, xl=3, className="mb-3") for card in cards],
+        className="g-3",
+    )
+    return row, caption
+
+
+@callback(
+    Output(f"{HOME_EXPORT}-download", "data"),
+    Input(f"{HOME_EXPORT}-csv", "n_clicks"),
+    Input(f"{HOME_EXPORT}-xlsx", "n_clicks"),
+    *FILTER_STATES,
+    prevent_initial_call=True,
+)
+@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+def export_overview(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
+    period, filters = period_and_filters(*values, now=ctx.now())
+    filters = ctx.scoped(filters)
+    with ctx.db.read() as conn:
+        current = practice_metrics(conn, period, filters, ctx.rules)
+        before = practice_metrics(conn, period.previous(), filters, ctx.rules)
+    fmt = "xlsx" if dash.ctx.triggered_id == f"{HOME_EXPORT}-xlsx" else "csv"
+    return send_table(ctx, overview_table(current, before), "overview", fmt)

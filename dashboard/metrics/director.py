@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from dashboard.metrics import continuity, engagement
 from dashboard.metrics.availability import available_intervals
@@ -38,6 +38,7 @@ from dashboard.metrics.common import (
     ratio,
 )
 from dashboard.metrics.continuity import monday_of_week
+from dashboard.metrics.report import ALL_KEYS, clinician_rows
 from dashboard.metrics.sqlfn import epoch_day, epoch_week
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
@@ -65,6 +66,9 @@ CASELOAD_COLUMNS = [
     "visits",
     "no_shows",
     "late_cancels",
+    "upc",
+    "coc",
+    "secon",
 ]
 COHORT_KEYS = ("early_engagement_rate", "fuh7_rate", "fuh30_rate")
 SCORES = ("upc", "coc", "secon")
@@ -94,6 +98,23 @@ def clinician_profiles(conn: Connection, filters: Filters) -> pd.DataFrame:
 def clinician_names(conn: Connection) -> dict[str, str]:
     """Every clinician's display name by id."""
     return dict(conn.execute(select(Clinician.clinician_id, Clinician.name)).all())
+
+
+def clinician_table(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """``report.clinician_rows`` with each clinician's name, program, location, capacity and
+    weekly target, and whether their active caseload is over capacity; by name."""
+    rows = pd.DataFrame(clinician_rows(conn, period, filters, rules))
+    if rows.empty:
+        rows = pd.DataFrame(columns=["clinician_id", *ALL_KEYS])
+    profiles = clinician_profiles(conn, filters)[
+        ["clinician_id", "name", "program", "location", "max_caseload", "weekly_session_target"]
+    ]
+    table = rows.merge(profiles, on="clinician_id", how="left")
+    capacity = pd.to_numeric(table["max_caseload"], errors="coerce")
+    table["over_capacity"] = (table["active_caseload"] > capacity).fillna(False).astype(bool)
+    return table.sort_values(["name", "clinician_id"], ignore_index=True)
 
 
 # --- clinician × week utilization ----------------------------------------------------------------
@@ -144,9 +165,7 @@ def utilization_matrix(
         for monday in _weeks_of(period):
             avail = available.get((clinician_id, monday), 0.0)
             held = booked.get((clinician_id, monday), 0.0)
-            rows.append(
-                (clinician_id, monday, hours(avail), hours(held), rate(ratio(held, avail)))
-            )
+            rows.append((clinician_id, monday, hours(avail), hours(held), rate(ratio(held, avail))))
     return pd.DataFrame(rows, columns=MATRIX_COLUMNS)
 
 
@@ -156,7 +175,8 @@ def utilization_matrix(
 def caseload_list(conn: Connection, period: Period, filters: Filters, rules: Rules) -> pd.DataFrame:
     """The active clients under the filters (their primary clinician, program, home location)
     as of the as-of date: last visit (any clinician, before as-of), next held appointment at or
-    after as-of, and in the period: visits, no-shows and late cancellations (past)."""
+    after as-of, in the period: visits, no-shows and late cancellations (past), and the
+    client's UPC, COC and SECON (null under two visits)."""
     mine = Appointment.client_id == Client.client_id
     status = effective_status(rules)
     past_in_period = and_(mine, in_period(period), Appointment.start_at < period.as_of)
@@ -184,7 +204,9 @@ def caseload_list(conn: Connection, period: Period, filters: Filters, rules: Rul
         .where(active_client_condition(period.as_of_date), *client_conditions(filters))
         .order_by(Client.client_id)
     )
-    frame = pd.DataFrame(conn.execute(stmt).all(), columns=CASELOAD_COLUMNS)
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=CASELOAD_COLUMNS[:-3])
+    scores = continuity.client_scores(conn, period, filters, rules)[["client_id", *SCORES]]
+    frame = frame.merge(scores, on="client_id", how="left")
     for column in ("last_visit", "next_appointment"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame.astype({"visits": "int64", "no_shows": "int64", "late_cancels": "int64"})
@@ -275,6 +297,7 @@ def clinician_changes(
 
 __all__ = [
     "COHORT_KEYS",
+    "clinician_table",
     "caseload_list",
     "clinician_changes",
     "clinician_names",

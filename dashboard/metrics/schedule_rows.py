@@ -21,7 +21,6 @@ from dashboard.metrics.common import (
     Rules,
     all_of,
     appointment_conditions,
-    clinician_conditions,
     days,
     effective_status,
     is_held,
@@ -118,13 +117,13 @@ def clinician_names(conn: Connection, clinician_ids: Collection[str]) -> dict[st
 
 def timeline_clinicians(
     conn: Connection, start: dt.date, end: dt.date, filters: Filters, appointments: pd.DataFrame
-) -> list[str]:
-    """The rows of the timeline: clinicians with available time on the dates (filter table,
-    "availability and slots") and clinicians of the appointments shown, by name."""
+) -> list[tuple[str, str]]:
+    """The rows of the timeline, as (id, name) by name: clinicians with available time on the
+    dates (filter table, "availability and slots") and clinicians of the appointments shown."""
     available = available_intervals(conn, start, end, filters)
     ids = set(available["clinician_id"]) | set(appointments["clinician_id"])
     names = clinician_names(conn, ids)
-    return sorted(ids, key=lambda cid: (names.get(cid, cid), cid))
+    return sorted(((cid, names.get(cid, cid)) for cid in ids), key=lambda row: (row[1], row[0]))
 
 
 def _subtract(
@@ -325,14 +324,30 @@ def is_rebooked(
     return conn.execute(stmt.limit(1)).first() is not None
 
 
-def clinicians_in_scope(conn: Connection, filters: Filters) -> list[str]:
-    """Clinicians counted under the filters (filter table), by id."""
-    stmt = select(Clinician.clinician_id).where(all_of(clinician_conditions(filters)))
-    return list(conn.execute(stmt.order_by(Clinician.clinician_id)).scalars())
+def appointment_brief(conn: Connection, appointment_id: str) -> dict | None:
+    """One appointment as the front desk acts on it: the stored status (not the effective
+    one: the status rules apply to what is stored), times, names and version."""
+    row = conn.execute(
+        select(
+            Appointment.appointment_id,
+            Appointment.client_id,
+            Client.display_name.label("client"),
+            Clinician.name.label("clinician"),
+            Appointment.start_at,
+            Appointment.end_at,
+            Appointment.status,
+            Appointment.version,
+        )
+        .join(Client, Client.client_id == Appointment.client_id)
+        .join(Clinician, Clinician.clinician_id == Appointment.clinician_id)
+        .where(Appointment.appointment_id == appointment_id)
+    ).one_or_none()
+    return row._asdict() if row is not None else None
 
 
 __all__ = [
     "APPOINTMENT_COLUMNS",
+    "appointment_brief",
     "appointment_rows",
     "day_hours",
     "is_rebooked",

@@ -1,0 +1,232 @@
+"""Caseload figures: per-clinician bars (utilization, sessions, caseload, attendance), the
+clinician × week utilization heatmap, and one clinician's weekly trends.
+
+Every bar carries its clinician id in ``customdata`` so a click can narrow the page to that
+clinician; numbers on bars and in hovers come from ``dashboard.format``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from dashboard.figures.theme import PALETTE, TEMPLATE, empty_figure
+from dashboard.format import count, number, pct
+
+ROW_PX = 24
+OVER = PALETTE[5]  # vermillion, always paired with the word "over"
+
+
+def _height(rows: int) -> int:
+    return max(260, 90 + ROW_PX * rows)
+
+
+def _bars(frame: pd.DataFrame, title: str) -> go.Figure:
+    figure = go.Figure(
+        layout={
+            "template": TEMPLATE,
+            "meta": title,
+            "barmode": "group",
+            "height": _height(len(frame)),
+            "margin": {"l": 150, "r": 24, "t": 36, "b": 40},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+            "clickmode": "event",
+        }
+    )
+    return figure
+
+
+def _bar(frame: pd.DataFrame, column: str, name: str, color: str, fmt) -> go.Bar:  # type: ignore[no-untyped-def]
+    return go.Bar(
+        y=frame["name"],
+        x=frame[column],
+        name=name,
+        orientation="h",
+        marker_color=color,
+        customdata=frame["clinician_id"],
+        text=[fmt(v) for v in frame[column]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra>" + name + "</extra>",
+    )
+
+
+def utilization_bars(frame: pd.DataFrame) -> go.Figure:
+    """Booked and kept utilization per clinician, with the 100% line."""
+    if frame.empty:
+        return empty_figure()
+    figure = _bars(frame, "Booked and kept utilization of available hours")
+    figure.add_trace(_bar(frame, "booked_utilization", "Booked", PALETTE[0], pct))
+    figure.add_trace(_bar(frame, "kept_utilization", "Kept", PALETTE[2], pct))
+    figure.add_vline(x=1, line_dash="dot", line_color="#6c757d")
+    figure.update_xaxes(tickformat=".0%", rangemode="tozero")
+    return figure
+
+
+def _marks(frame: pd.DataFrame, column: str, name: str) -> go.Scatter:
+    return go.Scatter(
+        y=frame["name"],
+        x=frame[column],
+        name=name,
+        mode="markers",
+        marker={"symbol": "line-ns-open", "size": 18, "line": {"width": 3}, "color": "#212529"},
+        customdata=frame["clinician_id"],
+        hovertemplate="%{y}: " + name.lower() + " %{x}<extra></extra>",
+    )
+
+
+def sessions_bars(frame: pd.DataFrame) -> go.Figure:
+    """Kept sessions per week per clinician against their weekly target (a mark)."""
+    if frame.empty:
+        return empty_figure()
+    figure = _bars(frame, "Kept sessions per week against target")
+    figure.add_trace(
+        _bar(frame, "sessions_per_week", "Sessions per week", PALETTE[0], lambda v: number(v, 1))
+    )
+    figure.add_trace(_marks(frame, "weekly_session_target", "Target"))
+    return figure
+
+
+def caseload_bars(frame: pd.DataFrame) -> go.Figure:
+    """Active caseload per clinician against capacity; over capacity in another colour and
+    labelled "over by N" (never colour alone)."""
+    if frame.empty:
+        return empty_figure()
+    over = frame["active_caseload"] > frame["max_caseload"].fillna(float("inf"))
+    labels = [
+        f"{count(n)} · over by {count(n - cap)}" if is_over else count(n)
+        for n, cap, is_over in zip(
+            frame["active_caseload"], frame["max_caseload"], over, strict=True
+        )
+    ]
+    figure = _bars(frame, "Active caseload against capacity")
+    figure.add_trace(
+        go.Bar(
+            y=frame["name"],
+            x=frame["active_caseload"],
+            name="Active caseload",
+            orientation="h",
+            marker_color=[OVER if o else PALETTE[0] for o in over],
+            customdata=frame["clinician_id"],
+            text=labels,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra>Active caseload</extra>",
+        )
+    )
+    figure.add_trace(_marks(frame, "max_caseload", "Capacity"))
+    return figure
+
+
+def attendance_bars(frame: pd.DataFrame) -> go.Figure:
+    """No-show and late-cancel rates per clinician."""
+    if frame.empty:
+        return empty_figure()
+    figure = _bars(frame, "No-show and late-cancel rates")
+    figure.add_trace(_bar(frame, "no_show_rate", "No-show", PALETTE[5], lambda v: pct(v, 1)))
+    figure.add_trace(
+        _bar(frame, "late_cancel_rate", "Late cancel", PALETTE[1], lambda v: pct(v, 1))
+    )
+    figure.update_xaxes(tickformat=".0%", rangemode="tozero")
+    return figure
+
+
+def utilization_heatmap(matrix: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
+    """Clinician × week booked utilization; each cell carries its clinician id."""
+    if matrix.empty:
+        return empty_figure()
+    wide = matrix.pivot(index="clinician_id", columns="week", values="booked_utilization")
+    wide = wide.sort_index(key=lambda ids: ids.map(lambda c: names.get(c, c)))
+    labels = [names.get(c, c) for c in wide.index]
+    weeks = [f"{w:%b %-d}" for w in wide.columns]
+    # Rows are clinician ids (what a click reports) labelled with names.
+    figure = px.imshow(
+        wide.to_numpy(dtype="float64"),
+        x=weeks,
+        y=list(wide.index),
+        color_continuous_scale="Blues",
+        zmin=0,
+        zmax=1.2,
+        aspect="auto",
+        text_auto=True,
+        labels={"x": "Week of", "y": "", "color": "Booked"},
+    )
+    text = [[pct(v) for v in row] for row in wide.to_numpy(dtype="float64")]
+    ids = [[c] * len(weeks) for c in wide.index]
+    figure.update_traces(
+        text=text,
+        texttemplate="%{text}",
+        customdata=ids,
+        hovertemplate="week of %{x}: %{text}<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+    figure.update_yaxes(tickmode="array", tickvals=list(wide.index), ticktext=labels)
+    figure.update_layout(
+        height=_height(len(labels)),
+        margin={"l": 150, "r": 24, "t": 24, "b": 40},
+        coloraxis_colorbar={"tickformat": ".0%", "title": {"text": "Booked"}},
+    )
+    return figure
+
+
+TREND_SERIES = {
+    "booked_utilization": ("Booked utilization", PALETTE[0]),
+    "kept_utilization": ("Kept utilization", PALETTE[2]),
+    "no_show_rate": ("No-show rate", PALETTE[5]),
+    "late_cancel_rate": ("Late-cancel rate", PALETTE[1]),
+}
+
+
+def clinician_trends(weekly: pd.DataFrame) -> go.Figure:
+    """One clinician's weekly utilization and attendance rates."""
+    if weekly.empty:
+        return empty_figure()
+    figure = go.Figure(layout={"template": TEMPLATE, "height": 320, "hovermode": "x unified"})
+    for key, (name, color) in TREND_SERIES.items():
+        figure.add_trace(
+            go.Scatter(
+                x=list(weekly.index),
+                y=weekly[key],
+                name=name,
+                mode="lines+markers",
+                line={"color": color},
+                text=[pct(v, 1) for v in weekly[key]],
+                hovertemplate="%{text}",
+            )
+        )
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    figure.update_xaxes(title_text="Week of")
+    return figure
+
+
+def attendance_counts(counts: Mapping[str, int]) -> go.Figure:
+    """What became of one clinician's past appointments in the period."""
+    labels = {
+        "completed": "Completed",
+        "no_show": "No-show",
+        "late_cancel": "Late cancel",
+        "cancelled_client": "Client cxl",
+        "cancelled_clinician": "Clinician cxl",
+    }
+    if not any(counts.get(key) for key in labels):
+        return empty_figure()
+    values = [int(counts.get(key) or 0) for key in labels]
+    figure = go.Figure(
+        go.Bar(
+            x=list(labels.values()),
+            y=values,
+            marker_color=[PALETTE[2], PALETTE[5], PALETTE[1], PALETTE[4], PALETTE[3]],
+            text=[count(v) for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        ),
+        layout={"template": TEMPLATE, "height": 320, "showlegend": False},
+    )
+    figure.update_xaxes(automargin=True, tickangle=0)
+    return figure

@@ -1,0 +1,289 @@
+"""Reads behind the access page: the waitlist day by day, how long open entries have waited,
+the entries over target, third next available week by week, and visit volume by weekday and
+hour (with the clinicians booked and open at one time of the week).
+
+Waitlist entries follow the waitlist's filters (program only; nothing under a clinician filter,
+as ``waitlist_open`` is null there). Everything here reproduces a key of metrics.md for one
+day, week or group: the last day of ``waitlist_daily`` is ``waitlist_open`` and
+``waitlist_over_target``; ``third_next_available_weekly`` is ``third_next_available_days`` per
+clinician as of each week's end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+
+from dashboard.metrics.availability import open_slots, third_next_available
+from dashboard.metrics.common import (
+    Filters,
+    Period,
+    Rules,
+    appointment_conditions,
+    days,
+    in_period,
+    is_held,
+)
+from dashboard.metrics.director import clinician_profiles
+from dashboard.metrics.sqlfn import MONDAY_OFFSET, epoch_day, epoch_minute
+from dashboard.metrics.trends import week_periods
+from db.models import Appointment, WaitlistEntry
+
+OVER_TARGET_COLUMNS = [
+    "entry_id",
+    "client_id",
+    "program",
+    "priority",
+    "referred_at",
+    "days_waiting",
+    "target_days",
+    "preferred_modality",
+    "language",
+]
+DAILY_COLUMNS = ["date", "waitlist_open", "waitlist_over_target"]
+WAIT_COLUMNS = ["priority", "days_waiting", "entries"]
+VOLUME_COLUMNS = ["weekday", "hour", "appointments"]
+TIME_OF_WEEK_COLUMNS = ["clinician_id", "booked", "open_slots"]
+TNA_COLUMNS = ["week", "clinician_id", "program", "third_next_available_days"]
+# Open slots at a time of the week are counted this many days ahead of as-of.
+OPEN_SLOT_DAYS = 28
+
+
+def _program_only(filters: Filters) -> list[ColumnElement[bool]]:
+    return [WaitlistEntry.program == filters.program] if filters.program else []
+
+
+def _open_on(day: dt.date) -> ColumnElement[bool]:
+    return and_(
+        WaitlistEntry.referred_at <= day,
+        or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > day),
+    )
+
+
+def _target(rules: Rules, priority: str) -> float:
+    return rules.waitlist_target_days.get(priority, np.inf)
+
+
+# --- the waitlist ---------------------------------------------------------------------------------
+
+
+def waitlist_daily(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """For each date of the period up to the as-of date: entries open at its end and those of
+    them waiting longer than their priority's target. Empty under a clinician filter."""
+    last = min(period.end, period.as_of_date)
+    if filters.clinician or last < period.start:
+        return pd.DataFrame(columns=DAILY_COLUMNS)
+    stmt = (
+        select(
+            WaitlistEntry.priority,
+            WaitlistEntry.referred_at,
+            WaitlistEntry.resolved_at,
+            func.count().label("entries"),
+        )
+        .where(
+            WaitlistEntry.referred_at <= last,
+            or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > period.start),
+            *_program_only(filters),
+        )
+        .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at, WaitlistEntry.resolved_at)
+    )
+    groups = conn.execute(stmt).all()
+    dates = [period.start + dt.timedelta(days=n) for n in range((last - period.start).days + 1)]
+    day_numbers = np.array([d.toordinal() for d in dates])
+    open_counts = np.zeros(len(dates), dtype=np.int64)
+    over_counts = np.zeros(len(dates), dtype=np.int64)
+    for row in groups:
+        referred = row.referred_at.toordinal()
+        resolved = row.resolved_at.toordinal() if row.resolved_at else np.iinfo(np.int64).max
+        is_open = (day_numbers >= referred) & (day_numbers < resolved)
+        open_counts += is_open * int(row.entries)
+        over = is_open & (day_numbers - referred > _target(rules, row.priority))
+        over_counts += over * int(row.entries)
+    return pd.DataFrame(
+        {"date": dates, "waitlist_open": open_counts, "waitlist_over_target": over_counts},
+        columns=DAILY_COLUMNS,
+    )
+
+
+def open_waits(conn: Connection, period: Period, filters: Filters, rules: Rules) -> pd.DataFrame:
+    """Open entries as of the as-of date counted by priority and whole days waited (the
+    histogram behind ``waitlist_median_days``). Empty under a clinician filter."""
+    if filters.clinician:
+        return pd.DataFrame(columns=WAIT_COLUMNS)
+    as_of_date = period.as_of_date
+    stmt = (
+        select(WaitlistEntry.priority, WaitlistEntry.referred_at, func.count().label("entries"))
+        .where(_open_on(as_of_date), *_program_only(filters))
+        .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at)
+    )
+    rows = [
+        (row.priority, (as_of_date - row.referred_at).days, int(row.entries))
+        for row in conn.execute(stmt)
+    ]
+    frame = pd.DataFrame(rows, columns=WAIT_COLUMNS)
+    summed = frame.groupby(["priority", "days_waiting"], as_index=False)["entries"].sum()
+    return summed.sort_values(["priority", "days_waiting"], ignore_index=True)
+
+
+def over_target_entries(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """The open entries waiting longer than their priority's target as of the as-of date
+    (``waitlist_over_target``), longest wait first. Empty under a clinician filter."""
+    if filters.clinician:
+        return pd.DataFrame(columns=OVER_TARGET_COLUMNS)
+    as_of_date = period.as_of_date
+    conditions = []
+    for priority, target in rules.waitlist_target_days.items():
+        latest_referral = as_of_date - dt.timedelta(days=target + 1)
+        conditions.append(
+            and_(WaitlistEntry.priority == priority, WaitlistEntry.referred_at <= latest_referral)
+        )
+    stmt = (
+        select(
+            WaitlistEntry.entry_id,
+            WaitlistEntry.client_id,
+            WaitlistEntry.program,
+            WaitlistEntry.priority,
+            WaitlistEntry.referred_at,
+            WaitlistEntry.preferred_modality,
+            WaitlistEntry.language,
+        )
+        .where(_open_on(as_of_date), or_(*conditions), *_program_only(filters))
+        .order_by(WaitlistEntry.referred_at, WaitlistEntry.entry_id)
+    )
+    records = [
+        {
+            **row._asdict(),
+            "days_waiting": (as_of_date - row.referred_at).days,
+            "target_days": rules.waitlist_target_days[row.priority],
+        }
+        for row in conn.execute(stmt)
+    ]
+    return pd.DataFrame.from_records(records, columns=OVER_TARGET_COLUMNS)
+
+
+# --- third next available ------------------------------------------------------------------------
+
+
+def third_next_available_weekly(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """``third_next_available_days`` of each clinician counted, as of the end of each week of
+    the period (the period's as-of for the current week): week (Monday), clinician_id,
+    program, days (null: no third slot within the horizon)."""
+    programs = clinician_profiles(conn, filters).set_index("clinician_id")["program"].to_dict()
+    frames = []
+    for monday, week in week_periods(period):
+        found = third_next_available(conn, week.as_of, filters, rules)
+        found = found.assign(week=monday, program=found["clinician_id"].map(programs))
+        frames.append(found[TNA_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=TNA_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def median_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The practice's rule for a group's third next available: the median over the clinicians
+    that have a value, per week and ``column`` value."""
+    known = frame.dropna(subset=["third_next_available_days"])
+    grouped = known.groupby(["week", column], as_index=False)["third_next_available_days"]
+    result = grouped.median()
+    result["third_next_available_days"] = result["third_next_available_days"].map(days)
+    return result
+
+
+# --- visit volume by time of the week ------------------------------------------------------------
+
+
+def _weekday() -> Any:
+    return (epoch_day(Appointment.start_at) + MONDAY_OFFSET) % 7
+
+
+def _hour() -> Any:
+    return (epoch_minute(Appointment.start_at) % 1440) // 60
+
+
+def _held_in_period(period: Period, filters: Filters, rules: Rules) -> list[ColumnElement[bool]]:
+    return [in_period(period), is_held(rules), *appointment_conditions(filters)]
+
+
+def visit_volume(conn: Connection, period: Period, filters: Filters, rules: Rules) -> pd.DataFrame:
+    """Held appointments in the period (booked, attended or missed: the slot was used) by
+    weekday of the start (Monday = 0) and hour of the start."""
+    weekday, hour = _weekday(), _hour()
+    stmt = (
+        select(weekday.label("weekday"), hour.label("hour"), func.count().label("appointments"))
+        .where(*_held_in_period(period, filters, rules))
+        .group_by(weekday, hour)
+        .order_by(weekday, hour)
+    )
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=VOLUME_COLUMNS)
+    return frame.astype("int64")
+
+
+def time_of_week_by_clinician(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weekday: int | None = None,
+    hour: int | None = None,
+) -> pd.DataFrame:
+    """Per clinician counted: held appointments in the period and open slots (``open_slots``,
+    active clinicians) in the 28 days from the as-of date, both at one weekday and start hour
+    when given. Clinicians with neither are left out."""
+    at_time = []
+    if weekday is not None:
+        at_time.append(_weekday() == weekday)
+    if hour is not None:
+        at_time.append(_hour() == hour)
+    stmt = (
+        select(Appointment.clinician_id, func.count().label("booked"))
+        .where(*_held_in_period(period, filters, rules), *at_time)
+        .group_by(Appointment.clinician_id)
+    )
+    booked = dict(conn.execute(stmt).all())
+    profiles = clinician_profiles(conn, filters)
+    active = list(profiles.loc[profiles["active"].astype(bool), "clinician_id"])
+    first = period.as_of_date
+    slots = open_slots(
+        conn,
+        first,
+        first + dt.timedelta(days=OPEN_SLOT_DAYS - 1),
+        period.as_of,
+        filters,
+        rules,
+        clinician_ids=active,
+    )
+    starts = slots["start_at"]
+    keep = np.ones(len(slots), dtype=bool)
+    if weekday is not None:
+        keep &= (starts.dt.day_of_week == weekday).to_numpy()
+    if hour is not None:
+        keep &= (starts.dt.hour == hour).to_numpy()
+    open_counts = slots[keep].groupby("clinician_id").size().to_dict()
+    allowed = set(profiles["clinician_id"])
+    rows = [
+        (clinician_id, int(booked.get(clinician_id, 0)), int(open_counts.get(clinician_id, 0)))
+        for clinician_id in sorted((set(booked) | set(open_counts)) & allowed)
+    ]
+    return pd.DataFrame(rows, columns=TIME_OF_WEEK_COLUMNS)
+
+
+__all__ = [
+    "OPEN_SLOT_DAYS",
+    "median_by",
+    "open_waits",
+    "over_target_entries",
+    "third_next_available_weekly",
+    "time_of_week_by_clinician",
+    "visit_volume",
+    "waitlist_daily",
+]

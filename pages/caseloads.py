@@ -1,0 +1,209 @@
+"""Caseloads (directors): per-clinician utilization, sessions, caseload against capacity and
+attendance, the clinician × week utilization heatmap, and the grid behind them. A click on a
+clinician's bar or heatmap row narrows the page to that clinician."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, html
+
+from dashboard.auth import validate as v
+from dashboard.auth.callbacks import CallbackContext, secure_callback
+from dashboard.components import columns as col
+from dashboard.components.crossfilter import clicked_clinician
+from dashboard.components.export import send_table
+from dashboard.components.filters import (
+    CLINICIAN,
+    FILTER_INPUTS,
+    FILTER_VALIDATORS,
+    period_and_filters,
+)
+from dashboard.components.grid import grid
+from dashboard.components.panels import (
+    chart_panel,
+    filter_query,
+    page_header,
+    table_panel,
+    two_columns,
+    url_filter_bar,
+)
+from dashboard.figures import caseloads as fig
+from dashboard.metrics import director
+from dashboard.metrics.common import Filters, Period
+from dashboard.metrics.definitions import DEFINITIONS, GUIDES
+from dashboard.roles import DIRECTOR
+
+dash.register_page(
+    __name__,
+    path="/caseloads",
+    name="Caseloads",
+    title="Caseloads · careboard",
+    roles=DIRECTOR,
+    nav=10,
+)
+
+UTILIZATION, SESSIONS, CASELOAD, ATTENDANCE = (
+    "caseloads-utilization",
+    "caseloads-sessions",
+    "caseloads-caseload",
+    "caseloads-attendance",
+)
+HEATMAP = "caseloads-heatmap"
+CLICKABLE = (UTILIZATION, SESSIONS, CASELOAD, ATTENDANCE, HEATMAP)
+GRID = "caseloads-grid"
+EXPORT = "caseloads-export"
+FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
+
+
+def _tip(key: str) -> dict[str, str]:
+    return {"headerTooltip": DEFINITIONS[key]}
+
+
+COLUMNS = [
+    col.link("clinician", "Clinician", pinned="left", minWidth=170),
+    col.text("program", "Program"),
+    col.text("location", "Location"),
+    col.num("available_hours", "Available", "hours", **_tip("available_hours")),
+    col.num("booked_hours", "Booked", "hours", **_tip("booked_hours")),
+    col.num("kept_hours", "Kept", "hours", **_tip("kept_hours")),
+    col.num("booked_utilization", "Booked util.", "pct", **_tip("booked_utilization")),
+    col.num("kept_utilization", "Kept util.", "pct", **_tip("kept_utilization")),
+    col.num("sessions_per_week", "Sessions / wk", "number1", **_tip("sessions_per_week")),
+    col.num("weekly_session_target", "Target / wk", "count"),
+    col.num("active_caseload", "Caseload", "count", **_tip("active_caseload")),
+    col.num("max_caseload", "Capacity", "count", **_tip("caseload_capacity")),
+    col.text("capacity_status", "Capacity status", minWidth=150),
+    col.num("no_show_rate", "No-show", "pct1", **_tip("no_show_rate")),
+    col.num("late_cancel_rate", "Late cancel", "pct1", **_tip("late_cancel_rate")),
+]
+EXPORT_COLUMNS = ["clinician_id", "name", "program", "location", "max_caseload"]
+EXPORT_COLUMNS += ["weekly_session_target", "capacity_status"]
+
+
+def layout(**query: Any) -> html.Div:
+    table = grid(
+        GRID,
+        COLUMNS,
+        row_id="clinician_id",
+        height=520,
+        options={**col.NO_ROWS, "rowClassRules": {"over-target": "params.data.over_capacity"}},
+    )
+    return html.Div(
+        [
+            page_header(
+                "Caseloads",
+                "How full each clinician's week and caseload is. Click a clinician's bar or "
+                "heatmap row to narrow the page to them; open their page from the grid.",
+            ),
+            url_filter_bar(query),
+            two_columns(
+                chart_panel("Utilization", GUIDES["utilization"], UTILIZATION),
+                chart_panel("Sessions per week", GUIDES["sessions"], SESSIONS),
+            ),
+            two_columns(
+                chart_panel("Caseload and capacity", GUIDES["caseload"], CASELOAD),
+                chart_panel("No-shows and late cancels", GUIDES["attendance"], ATTENDANCE),
+            ),
+            dbc.Row(
+                dbc.Col(
+                    chart_panel("Booked utilization by week", GUIDES["heatmap"], HEATMAP),
+                    className="mb-3",
+                )
+            ),
+            table_panel(
+                "Clinicians",
+                "Over-capacity rows are highlighted and say so in the status column.",
+                table,
+                EXPORT,
+            ),
+        ]
+    )
+
+
+def _status(row: pd.Series) -> str:
+    if pd.isna(row["max_caseload"]):
+        return "no capacity set"
+    if row["over_capacity"]:
+        return f"over capacity by {int(row['active_caseload'] - row['max_caseload'])}"
+    return "within capacity"
+
+
+def _table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
+    with ctx.db.read() as conn:
+        table = director.clinician_table(conn, period, filters, ctx.rules)
+    table["capacity_status"] = table.apply(_status, axis=1) if len(table) else []
+    return table
+
+
+def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> list[dict]:
+    query = filter_query(period, Filters(None, filters.program, filters.location, filters.modality))
+    shown = table.assign(
+        clinician=[
+            f"[{name}](/clinicians/{cid}{query})"
+            for name, cid in zip(table["name"], table["clinician_id"], strict=True)
+        ]
+    )
+    fields = [c["field"] for c in COLUMNS] + ["clinician_id", "over_capacity"]
+    return col.records(shown[fields])
+
+
+@callback(
+    Output(UTILIZATION, "figure"),
+    Output(SESSIONS, "figure"),
+    Output(CASELOAD, "figure"),
+    Output(ATTENDANCE, "figure"),
+    Output(HEATMAP, "figure"),
+    Output(GRID, "rowData"),
+    *FILTER_INPUTS,
+)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
+def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
+    period, filters = period_and_filters(*values, now=ctx.now())
+    filters = ctx.scoped(filters)
+    table = _table(ctx, period, filters)
+    with ctx.db.read() as conn:
+        matrix = director.utilization_matrix(conn, period, filters, ctx.rules)
+        names = director.clinician_names(conn)
+    return (
+        fig.utilization_bars(table),
+        fig.sessions_bars(table),
+        fig.caseload_bars(table),
+        fig.attendance_bars(table),
+        fig.utilization_heatmap(matrix, names),
+        _rows(table, period, filters),
+    )
+
+
+@callback(
+    Output(CLINICIAN, "value", allow_duplicate=True),
+    *[Input(graph, "clickData") for graph in CLICKABLE],
+    prevent_initial_call=True,
+)
+@secure_callback(roles=DIRECTOR, args=[clicked_clinician() for _ in CLICKABLE])
+def narrow_to_clinician(ctx: CallbackContext, *clicked: str | None) -> str:
+    """A click on a clinician's bar or heatmap cell sets the clinician filter."""
+    chosen = clicked[CLICKABLE.index(dash.ctx.triggered_id)] if dash.ctx.triggered_id else None
+    if chosen is None:
+        raise dash.exceptions.PreventUpdate
+    return chosen
+
+
+@callback(
+    Output(f"{EXPORT}-download", "data"),
+    Input(f"{EXPORT}-csv", "n_clicks"),
+    Input(f"{EXPORT}-xlsx", "n_clicks"),
+    *FILTER_STATES,
+    prevent_initial_call=True,
+)
+@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+def export_caseloads(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
+    period, filters = period_and_filters(*values, now=ctx.now())
+    table = _table(ctx, period, ctx.scoped(filters))
+    keys = [c["field"] for c in COLUMNS if c.get("type") == "numericColumn"]
+    frame = table[EXPORT_COLUMNS + [k for k in keys if k not in EXPORT_COLUMNS]]
+    fmt = "xlsx" if dash.ctx.triggered_id == f"{EXPORT}-xlsx" else "csv"
+    return send_table(ctx, frame, "caseloads", fmt)

@@ -1,0 +1,216 @@
+"""One clinician (directors): their numbers against the practice's, weekly trends, attendance,
+the continuity of their clients and their caseload list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard.auth import validate as v
+from dashboard.auth.callbacks import CallbackContext, secure_callback
+from dashboard.components import columns as col
+from dashboard.components.export import send_table
+from dashboard.components.filters import FILTER_INPUTS, FILTER_VALIDATORS, period_and_filters
+from dashboard.components.grid import grid
+from dashboard.components.panels import chart_panel, page_header, table_panel, url_filter_bar
+from dashboard.components.sparkline import stat_card
+from dashboard.components.states import empty
+from dashboard.context import state
+from dashboard.figures import caseloads as fig
+from dashboard.figures.continuity import score_histograms
+from dashboard.format import count, number, pct
+from dashboard.metrics import director
+from dashboard.metrics.common import Filters
+from dashboard.metrics.definitions import DEFINITIONS, GUIDES
+from dashboard.metrics.report import practice_metrics
+from dashboard.metrics.trends import weekly
+from dashboard.roles import DIRECTOR
+
+dash.register_page(
+    __name__,
+    path_template="/clinicians/<clinician_id>",
+    name="Clinician",
+    title="Clinician · careboard",
+    roles=DIRECTOR,
+)
+
+SUMMARY, TRENDS, ATTENDANCE, CONTINUITY = (
+    "clinician-summary",
+    "clinician-trends",
+    "clinician-attendance",
+    "clinician-continuity",
+)
+GRID, EXPORT = "clinician-caseload", "clinician-export"
+FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
+COLUMNS = [
+    col.text("client_id", "Client", pinned="left"),
+    col.text("display_name", "Name"),
+    col.text("program", "Program"),
+    col.text("intake_date", "Intake"),
+    col.text("last_visit", "Last visit"),
+    col.text("next_appointment", "Next appointment"),
+    col.num("visits", "Visits", "count"),
+    col.num("no_shows", "No-shows", "count"),
+    col.num("late_cancels", "Late cancels", "count"),
+    col.num("upc", "UPC", "number2", headerTooltip=DEFINITIONS["upc"]),
+    col.num("coc", "COC", "number2", headerTooltip=DEFINITIONS["coc"]),
+    col.num("secon", "SECON", "number2", headerTooltip=DEFINITIONS["secon"]),
+]
+SUMMARY_KEYS = [
+    ("booked_utilization", "Booked utilization", pct),
+    ("kept_utilization", "Kept utilization", pct),
+    ("sessions_per_week", "Sessions per week", lambda x: number(x, 1)),
+    ("active_caseload", "Active caseload", count),
+    ("no_show_rate", "No-show rate", lambda x: pct(x, 1)),
+    ("late_cancel_rate", "Late-cancel rate", lambda x: pct(x, 1)),
+    ("coc", "Continuity (COC)", lambda x: number(x, 2)),
+    ("feedback_rate", "Feedback collected", pct),
+]
+
+
+def _profile(clinician_id: str | None) -> dict[str, Any] | None:
+    if not isinstance(clinician_id, str):
+        return None
+    with state().db.read() as conn:
+        found = director.clinician_profiles(conn, Filters(clinician=clinician_id))
+    return found.iloc[0].to_dict() if len(found) else None
+
+
+def _facts(p: dict[str, Any]) -> str:
+    parts = [p["discipline"], p["program"], p["location"], f"FTE {number(p['fte'], 1)}"]
+    parts += [
+        f"capacity {count(p['max_caseload'])}",
+        f"target {count(p['weekly_session_target'])}/wk",
+    ]
+    parts.append("accepting new clients" if p["accepting_new"] else "not accepting new clients")
+    return " · ".join(str(x) for x in parts if x is not None)
+
+
+def layout(clinician_id: str | None = None, **query: Any) -> html.Div:
+    profile = _profile(clinician_id)
+    if profile is None:
+        return html.Div(
+            [empty("No clinician with that id."), dcc.Link("Back to caseloads", href="/caseloads")]
+        )
+    table = grid(GRID, COLUMNS, row_id="client_id", height=480, options=col.NO_ROWS)
+    return html.Div(
+        [
+            dcc.Link("← Caseloads", href="/caseloads", className="small"),
+            page_header(profile["name"], _facts(profile)),
+            url_filter_bar({**query, "clinician": profile["clinician_id"]}, clinician_locked=True),
+            dcc.Loading(html.Div(id=SUMMARY), type="dot"),
+            chart_panel("Weekly trends", GUIDES["clinician_trend"], TRENDS),
+            dbc.Row(
+                [
+                    dbc.Col(chart_panel("Attendance", GUIDES["attendance"], ATTENDANCE), lg=5),
+                    dbc.Col(
+                        chart_panel(
+                            "Continuity of their clients", GUIDES["score_distribution"], CONTINUITY
+                        ),
+                        lg=7,
+                    ),
+                ],
+                className="mb-3",
+            ),
+            table_panel(
+                "Caseload",
+                "Active clients on this caseload as of the period's end; continuity scores need "
+                "two or more visits in the period.",
+                table,
+                EXPORT,
+            ),
+        ]
+    )
+
+
+def _scope(ctx: CallbackContext, values: tuple) -> tuple[Any, Filters]:
+    period, filters = period_and_filters(*values, now=ctx.now())
+    return period, ctx.scoped(filters)
+
+
+def _compare(key: str, fmt: Any, practice: dict, profile: dict) -> str:
+    """What a clinician's number is read against: their own target and capacity for sessions
+    and caseload (the practice's are sums), the practice's value for rates."""
+    if key == "sessions_per_week":
+        return f"target: {count(profile['weekly_session_target'])}"
+    if key == "active_caseload":
+        return f"capacity: {count(profile['max_caseload'])}"
+    return f"practice: {fmt(practice[key])}"
+
+
+@callback(
+    Output(SUMMARY, "children"),
+    Output(TRENDS, "figure"),
+    Output(ATTENDANCE, "figure"),
+    Output(CONTINUITY, "figure"),
+    *FILTER_INPUTS,
+)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
+def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
+    period, filters = _scope(ctx, values)
+    if not filters.clinician:
+        raise dash.exceptions.PreventUpdate
+    practice = Filters(None, filters.program, filters.location, filters.modality)
+    with ctx.db.read() as conn:
+        profile = director.clinician_profiles(conn, filters).iloc[0].to_dict()
+        mine = practice_metrics(conn, period, filters, ctx.rules)
+        everyone = practice_metrics(conn, period, practice, ctx.rules)
+        trend = weekly(conn, director.trend_period(period), filters, ctx.rules)
+        scores = director.score_distribution(conn, period, filters, ctx.rules)
+    cards = dbc.Row(
+        [
+            dbc.Col(
+                stat_card(
+                    f"clinician-kpi-{key}",
+                    label,
+                    fmt(mine[key]),
+                    note=_compare(key, fmt, everyone, profile),
+                    definition=DEFINITIONS[key],
+                ),
+                xs=6,
+                lg=3,
+                className="mb-3",
+            )
+            for key, label, fmt in SUMMARY_KEYS
+        ]
+    )
+    return cards, fig.clinician_trends(trend), fig.attendance_counts(mine), score_histograms(scores)
+
+
+def _caseload(ctx: CallbackContext, values: tuple) -> tuple[Any, str | None]:
+    """The caseload list of the filtered clinician (None without one) and that clinician."""
+    period, filters = _scope(ctx, values)
+    if not filters.clinician:
+        return None, None
+    with ctx.db.read() as conn:
+        return director.caseload_list(conn, period, filters, ctx.rules), filters.clinician
+
+
+@callback(Output(GRID, "rowData"), *FILTER_INPUTS)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, phi=True)
+def show_caseload(ctx: CallbackContext, *values: Any) -> list[dict]:
+    frame, _clinician = _caseload(ctx, values)
+    if frame is None:
+        return []
+    ctx.note_clients(frame["client_id"])
+    return col.records(frame)
+
+
+@callback(
+    Output(f"{EXPORT}-download", "data"),
+    Input(f"{EXPORT}-csv", "n_clicks"),
+    Input(f"{EXPORT}-xlsx", "n_clicks"),
+    *FILTER_STATES,
+    prevent_initial_call=True,
+)
+@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+def export_caseload(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
+    frame, clinician_id = _caseload(ctx, values)
+    if frame is None:
+        raise dash.exceptions.PreventUpdate
+    fmt = "xlsx" if dash.ctx.triggered_id == f"{EXPORT}-xlsx" else "csv"
+    name = f"caseload-{clinician_id}"
+    return send_table(ctx, frame, name, fmt, client_column="client_id")

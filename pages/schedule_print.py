@@ -1,0 +1,63 @@
+"""The printable daily schedule: one table per clinician, shown only on paper (print CSS in
+assets/schedule.css), and the button that opens the browser's print dialog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, html
+
+from dashboard.components.states import empty
+from dashboard.figures.schedule import STATUS_LABELS
+
+PRINT, PRINT_SINK, PRINT_SHEET = "sch-print", "sch-print-sink", "sch-print-sheet"
+MODALITY_WORDS = {"in_person": "In person", "telehealth": "Telehealth"}
+HEADINGS = ("Time", "Client", "Service", "Modality", "Location", "Status")
+PRINT_JS = """
+function (clicks) {
+  if (clicks) { window.print(); }
+  return window.dash_clientside.no_update;
+}
+"""
+
+
+def register() -> None:
+    """Register the print button with the app being built (it runs in the browser)."""
+    dash.clientside_callback(PRINT_JS, Output(PRINT_SINK, "data"), Input(PRINT, "n_clicks"))
+
+
+def print_sheet(frame: pd.DataFrame, start: dt.date, end: dt.date) -> list[Any]:
+    """The daily schedule on paper: one table per clinician (shown only when printing)."""
+    if start != end:
+        return [html.P("Switch to the day view to print a daily schedule.")]
+    parts: list[Any] = [html.H2(f"Schedule for {start:%A, %B %-d, %Y}", className="h4")]
+    if frame.empty:
+        return [*parts, empty("No appointments.")]
+    for clinician, rows in frame.groupby("clinician", sort=True):
+        body = [
+            html.Tr(
+                [
+                    html.Td(f"{r.start_at:%H:%M}–{r.end_at:%H:%M}"),
+                    html.Td(r.client),
+                    html.Td(r.service.replace("_", " ")),
+                    html.Td(MODALITY_WORDS.get(r.modality, r.modality)),
+                    html.Td(None if pd.isna(r.location) else r.location),
+                    html.Td(STATUS_LABELS.get(r.status, r.status)),
+                ]
+            )
+            for r in rows.itertuples()
+        ]
+        head = html.Thead(html.Tr([html.Th(h) for h in HEADINGS]))
+        parts.append(
+            html.Section(
+                [
+                    html.H3(clinician, className="h6"),
+                    html.Table([head, html.Tbody(body)], className="table table-sm"),
+                ],
+                className="print-clinician",
+            )
+        )
+    return parts

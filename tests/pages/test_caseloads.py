@@ -1,0 +1,122 @@
+"""The caseloads page and the clinician page, on the hand-built practice
+(tests/pages/director_practice.py works out every figure)."""
+
+# The fixtures come from director_practice; their parameters re-use the imported names.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import dash
+from flask.testing import FlaskClient
+
+from db.engine import Database
+from tests.pages.director_practice import (  # noqa: F401 - fixtures
+    FILTERS,
+    audit_rows,
+    director,
+    director_app,
+    post,
+    post_as,
+    texts,
+    values,
+)
+
+
+def show(client: FlaskClient, app: dash.Dash, filters: list) -> dict:
+    return post(client, app, "caseloads-grid", filters)["response"]
+
+
+def test_grid_and_charts_per_clinician(director: FlaskClient, director_app: dash.Dash) -> None:
+    response = show(director, director_app, FILTERS)
+    rows = {row["clinician_id"]: row for row in response["caseloads-grid"]["rowData"]}
+    assert set(rows) == {"C1", "C2"}
+    c1, c2 = rows["C1"], rows["C2"]
+    assert (c1["booked_utilization"], c1["kept_utilization"]) == (0.875, 0.625)
+    assert (c2["booked_utilization"], c2["kept_utilization"]) == (0.5, 0.5)
+    assert round(c1["no_show_rate"], 4) == round(1 / 6, 4)
+    assert (c1["active_caseload"], c1["over_capacity"]) == (3, True)
+    assert c1["capacity_status"] == "over capacity by 1"
+    assert c2["capacity_status"] == "within capacity"
+    assert c1["clinician"].startswith("[Ana](/clinicians/C1?start=2026-03-02&end=2026-03-15")
+    # The caseload bars say "over" in words as well as in colour.
+    caseload = response["caseloads-caseload"]["figure"]["data"][0]
+    assert caseload["text"][0] == "3 · over by 1"
+    # Heatmap: Ana's weeks 4 h / 4 h and 3 h / 4 h; Ben's 1 h / 2 h twice.
+    heatmap = response["caseloads-heatmap"]["figure"]["data"][0]
+    assert heatmap["y"] == ["C1", "C2"]  # what a click reports; labelled with names
+    assert response["caseloads-heatmap"]["figure"]["layout"]["yaxis"]["ticktext"] == ["Ana", "Ben"]
+    assert heatmap["text"] == [["100%", "75%"], ["50%", "50%"]]
+
+
+def test_filters_change_the_figures(director: FlaskClient, director_app: dash.Dash) -> None:
+    dbt = show(director, director_app, ["2026-03-02", "2026-03-15", "DBT", None, None, None])
+    assert [row["clinician_id"] for row in dbt["caseloads-grid"]["rowData"]] == ["C2"]
+    # Week of 03-09 only: Ana 3 h held of 4 h.
+    week = show(director, director_app, ["2026-03-09", "2026-03-15", None, None, None, None])
+    rows = {row["clinician_id"]: row for row in week["caseloads-grid"]["rowData"]}
+    assert rows["C1"]["booked_utilization"] == 0.75
+
+
+def test_a_click_on_a_bar_narrows_to_that_clinician(
+    director: FlaskClient, director_app: dash.Dash
+) -> None:
+    click = {"points": [{"customdata": "C2", "y": "Ben"}]}
+    values = [click, None, None, None, None]
+    response = post(director, director_app, "f-clinician", values, "caseloads-utilization")
+    assert list(response["response"].values()) == [{"value": "C2"}]
+    heatmap_row = {"points": [{"x": "Mar 9", "y": "C1", "z": 0.75}]}
+    response = post_as(
+        director,
+        director_app,
+        "f-clinician",
+        [None, None, None, None, heatmap_row],
+        "caseloads-heatmap.clickData",
+    )
+    assert list(response["response"].values()) == [{"value": "C1"}]
+    forged = {"points": [{"customdata": "C9"}]}
+    values = [forged, None, None, None, None]
+    response = post(director, director_app, "f-clinician", values, "caseloads-utilization")
+    assert response["response"] == {} and "sideUpdate" in response
+
+
+def test_export_is_audited(director: FlaskClient, director_app: dash.Dash, db: Database) -> None:
+    values = [None, 1, *FILTERS]
+    response = post_as(
+        director,
+        director_app,
+        "caseloads-export-download",
+        values,
+        "caseloads-export-xlsx.n_clicks",
+    )
+    data = response["response"]["caseloads-export-download"]["data"]
+    assert data["filename"] == "caseloads.xlsx" and data["base64"]
+    response = post(director, director_app, "caseloads-export-download", [1, None, *FILTERS])
+    content = response["response"]["caseloads-export-download"]["data"]["content"]
+    assert content.splitlines()[1].startswith("C1,Ana,Adult,Main,2,3,over capacity by 1,8.0,7.0,")
+    details = [r.detail for r in audit_rows(db, "caseloads.export_caseloads")]
+    assert details == ["caseloads.xlsx", "caseloads.csv"]
+
+
+def test_clinician_page(director: FlaskClient, director_app: dash.Dash, db: Database) -> None:
+    assert director.get("/clinicians/C1").status_code == 200
+    ana = [*FILTERS[:4], "C1", None]
+    summary = post(director, director_app, "clinician-summary", ana)["response"]
+    words = texts(summary["clinician-summary"]["children"])
+    # Ana books 7 h of 8 h (practice 9 of 12); 3 active clients against a capacity of 2.
+    assert words[:3] == ["Booked utilization", "88%", "practice: 75%"]
+    assert "capacity: 2" in words
+    attendance = summary["clinician-attendance"]["figure"]["data"][0]
+    assert values(attendance["y"]) == [
+        4,
+        1,
+        1,
+        0,
+        0,
+    ]  # completed, no-show, late cancel, cancellations
+    caseload = post(director, director_app, "clinician-caseload", ana)["response"]
+    rows = caseload["clinician-caseload"]["rowData"]
+    assert [row["client_id"] for row in rows] == ["K1", "K2", "K3"]
+    assert rows[0]["last_visit"] == "2026-03-09 09:00"
+    # The caseload list is client data: the read is audited with the clients it carried.
+    audited = audit_rows(db, "clinician.show_caseload")
+    assert audited[-1].client_ids == "K1,K2,K3"

@@ -1,0 +1,205 @@
+"""The schedule page's callbacks on SQLite and PostgreSQL: the day's rows and counts, status
+changes (rules, stale versions, double clicks), open slots and the fill-from-waitlist list."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import Appointment, AuditEntry
+from tests.factory import Practice
+from tests.pages.frontdesk import (
+    CLINICAL,
+    NOW,
+    front_desk_practice,
+    kpi_value,
+    logged_in,
+    outputs,
+    post,
+)
+from tests.webclient import Clock, make_app
+
+DAY = ["2026-03-04", "day", None, None, None, None, []]
+CHECK_IN = "sch-act-check-in.n_clicks"
+NO_SHOW = "sch-act-no-show.n_clicks"
+
+
+@pytest.fixture
+def app(practice: Practice) -> dash.Dash:
+    front_desk_practice(practice)
+    return make_app(practice.db, Clock(NOW))
+
+
+@pytest.fixture
+def frank(app: dash.Dash) -> FlaskClient:
+    return logged_in(app, "frank")
+
+
+def schedule(client: FlaskClient, app: dash.Dash, bar: list | None = None) -> dict:
+    return outputs(post(client, app, "sch-heading", [*(bar or DAY), None, None]))
+
+
+def act(client: FlaskClient, app: dash.Dash, trigger: str, picked: list) -> dict:
+    return outputs(post(client, app, "sch-refresh", [1] * 6 + [picked], trigger=trigger))
+
+
+def test_the_day_rows_counts_and_timeline_without_anything_clinical(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    response = post(frank, app, "sch-heading", [*DAY, None, None])
+    body = outputs(response)
+    rows = body["sch-grid"]["rowData"]
+    assert [(r["appointment_id"], r["time"], r["status"]) for r in rows] == [
+        ("A1", "09:00–10:00", "Scheduled"),
+        ("A3", "11:00–12:00", "Cancelled by client"),
+        ("A2", "14:00–15:00", "Confirmed"),
+    ]
+    assert rows[2]["modality"] == "Telehealth" and rows[2]["client"] == "Client K2"
+    assert body["sch-heading"]["children"] == "Wednesday, March 4, 2026"
+    # Booked = held: A1 and A2; A3 was cancelled a few days ahead (not late).
+    counts = body["sch-counts"]["children"]
+    assert kpi_value(counts, "sch-count-booked") == "2"
+    assert kpi_value(counts, "sch-count-checked-in") == "0"
+    assert kpi_value(counts, "sch-count-cancellations") == "1"
+    traces = {trace["name"] for trace in body["sch-timeline"]["figure"]["data"]}
+    assert {"Scheduled", "Confirmed", "Cancelled by client", "Unavailable"} <= traces
+    text = response.get_data(as_text=True).lower()
+    assert not any(f'"{field}"' in text for field in CLINICAL)
+    assert "27.5" not in text and "13.5" not in text  # A0's SRS and ORS scores
+
+
+def test_filters_narrow_the_rows_and_the_week_view_spans_monday_to_sunday(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    dbt = schedule(frank, app, ["2026-03-04", "day", "DBT", None, None, None, []])
+    assert [r["appointment_id"] for r in dbt["sch-grid"]["rowData"]] == ["A2"]
+    cancelled = schedule(
+        frank, app, ["2026-03-04", "day", None, None, None, None, ["cancelled_client"]]
+    )
+    assert [r["appointment_id"] for r in cancelled["sch-grid"]["rowData"]] == ["A3"]
+    week = schedule(frank, app, ["2026-03-06", "week", None, None, "C1", None, []])
+    # Monday 2 to Sunday 8 March: A0 (Mon), A1, A3 (Wed), A4 (Thu) of C1.
+    assert [r["appointment_id"] for r in week["sch-grid"]["rowData"]] == ["A0", "A1", "A3", "A4"]
+    assert week["sch-heading"]["children"] == "Week of March 2 – March 8, 2026"
+
+
+def test_check_in_changes_the_counts_and_a_double_click_changes_nothing(
+    frank: FlaskClient, app: dash.Dash, practice: Practice
+) -> None:
+    first = act(frank, app, CHECK_IN, [{"appointment_id": "A1", "version": 1}])
+    assert "checked in" in json.dumps(first["sch-action-message"])
+    second = act(frank, app, CHECK_IN, [{"appointment_id": "A1", "version": 1}])
+    assert "Already checked in" in json.dumps(second["sch-action-message"])
+    body = schedule(frank, app)
+    assert kpi_value(body["sch-counts"]["children"], "sch-count-checked-in") == "1"
+    a1 = next(r for r in body["sch-grid"]["rowData"] if r["appointment_id"] == "A1")
+    assert (a1["status"], a1["version"]) == ("Checked in", 2)
+    with practice.db.read() as conn:
+        outcomes = conn.execute(
+            select(AuditEntry.outcome).where(AuditEntry.action == "write")
+        ).scalars()
+        assert list(outcomes) == ["ok", "ok"]
+
+
+def test_a_stale_edit_says_so_and_reloads(frank: FlaskClient, app: dash.Dash, db: Database) -> None:
+    act(frank, app, CHECK_IN, [{"appointment_id": "A1", "version": 1}])
+    stale = act(frank, app, NO_SHOW, [{"appointment_id": "A1", "version": 1}])
+    assert "changed by someone else" in json.dumps(stale["sch-action-message"])
+    assert stale["sch-refresh"]["data"]  # a new token: the list reloads
+    with db.session() as session:
+        row = session.get(Appointment, "A1")
+        assert (row.status, row.version) == ("checked_in", 2)
+    # The reload keeps the pick, with the version it brought.
+    body = outputs(
+        post(frank, app, "sch-heading", [*DAY, "x", [{"appointment_id": "A1", "version": 1}]])
+    )
+    assert body["sch-grid"]["selectedRows"] == [{"appointment_id": "A1", "version": 2}]
+
+
+def test_the_buttons_follow_the_rules(frank: FlaskClient, app: dash.Dash) -> None:
+    def enabled(appointment_id: str) -> set[str]:
+        body = outputs(
+            post(frank, app, "sch-selected", [[{"appointment_id": appointment_id, "version": 1}]])
+        )
+        return {key for key, value in body.items() if value.get("disabled") is False}
+
+    # A1 started at 09:00: everything. A4 is tomorrow 09:00, 23 h ahead: cancellations only
+    # (late cancel included), no check-in. A3 is cancelled: nothing, but it can be filled.
+    assert enabled("A1") == {
+        "sch-act-check-in",
+        "sch-act-complete",
+        "sch-act-no-show",
+        "sch-act-late-cancel",
+        "sch-act-cancel-client",
+        "sch-act-cancel-clinician",
+    }
+    assert enabled("A4") == {
+        "sch-act-late-cancel",
+        "sch-act-cancel-client",
+        "sch-act-cancel-clinician",
+    }
+    assert enabled("A3") == {"sch-fill-appointment"}
+
+
+def test_fill_from_the_waitlist_for_a_cancelled_slot(
+    frank: FlaskClient, app: dash.Dash, practice: Practice
+) -> None:
+    response = post(
+        frank,
+        app,
+        "sch-fill-modal",
+        [1, None, [{"appointment_id": "A3", "version": 1}], None],
+        trigger="sch-fill-appointment.n_clicks",
+    )
+    body = outputs(response)
+    assert body["sch-fill-modal"]["is_open"] is True
+    assert body["sch-fill-title"]["children"] == (
+        "Fill Wed Mar 4, 11:00–12:00 with Clinician C1 (Adult)"
+    )
+    rows = body["sch-fill-grid"]["rowData"]
+    # A3 was in person with C1 (English, Adult). W1 (English, no modality) fits; W4 (English,
+    # prefers telehealth) half fits; W2 (Spanish and telehealth) fits neither; W3 is DBT.
+    assert [(r["rank"], r["entry_id"], r["fit"]) for r in rows] == [
+        (1, "W1", "Fits"),
+        (2, "W4", "Half fits"),
+    ]
+    assert "prefers telehealth, slot is in person" in rows[1]["why"]
+    assert "client_id" not in rows[0]
+    with practice.db.read() as conn:
+        audited = conn.execute(
+            select(AuditEntry.client_ids).where(AuditEntry.target == "schedule_fill.open_fill")
+        ).scalar_one()
+    assert audited == "K3,K6"
+
+
+def test_open_slots_from_now_on(frank: FlaskClient, app: dash.Dash) -> None:
+    body = outputs(post(frank, app, "sch-slots-grid", [*DAY, None]))
+    slots = [(r["clinician"], r["start"], r["freed"]) for r in body["sch-slots-grid"]["rowData"]]
+    # C1 09:00-17:00: 09:00 has begun and is booked; 10:00 open; 11:00 freed by A3's
+    # cancellation; then hourly to 16:00. C2 13:00-17:00: 14:00 is A2's.
+    assert slots == [
+        ("Clinician C1", "10:00", ""),
+        ("Clinician C1", "11:00", "A cancellation"),
+        ("Clinician C1", "12:00", ""),
+        ("Clinician C1", "13:00", ""),
+        ("Clinician C2", "13:00", ""),
+        ("Clinician C1", "14:00", ""),
+        ("Clinician C1", "15:00", ""),
+        ("Clinician C2", "15:00", ""),
+        ("Clinician C1", "16:00", ""),
+        ("Clinician C2", "16:00", ""),
+    ]
+    nexts = {r["clinician"]: r["third_next"] for r in body["sch-next-grid"]["rowData"]}
+    assert nexts == {"Clinician C1": "today", "Clinician C2": "today"}
+
+
+def test_only_the_front_desk_and_directors(app: dash.Dash) -> None:
+    cleo = logged_in(app, "cleo")
+    assert post(cleo, app, "sch-heading", [*DAY, None, None]).status_code == 403
+    dana = logged_in(app, "dana")
+    assert post(dana, app, "sch-heading", [*DAY, None, None]).status_code == 200
