@@ -331,9 +331,8 @@ def _account_change(verb: str, username: str, change) -> None:  # type: ignore[n
 
 def prepare_demo(settings: Settings) -> None:
     """Demo mode: a schema, the demo practice if the database is empty, the demo users."""
-    from db.demo import database_is_empty, generate_demo
-
     from dashboard.auth.demo import ensure_demo_users
+    from db.demo import database_is_empty, generate_demo
 
     database = open_database(settings, check=False)
     if schema_is_empty(database):
@@ -373,6 +372,10 @@ def _describe(url: str) -> str:
 
     return make_url(url).render_as_string(hide_password=True)
 
+
+from dashboard.cli_tasks import tasks  # noqa: E402 - after main, which it extends
+
+main.add_command(tasks)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
