@@ -94,7 +94,21 @@ def create_app(
     _guard_pages()
     app_state.script_hashes = lambda: list(app.csp_hashes())
     app_state.callback_map = app.callback_map
+    _finish_dash_setup(app)
     return app
+
+
+def _finish_dash_setup(app: dash.Dash) -> None:
+    """Run Dash's first-request setup now, before any request.
+
+    Dash registers its scripts and the pages router lazily at a worker's first request, with a
+    flag set before the work is done: under threads, a second request arriving meanwhile finds
+    the scripts unregistered (500) or the router missing. Doing it here makes workers whole.
+    """
+    with app.server.test_request_context("/"):
+        for setup in app.server.before_request_funcs[None]:
+            if getattr(setup, "__module__", "").startswith("dash"):
+                setup()
 
 
 def _shell() -> html.Div:

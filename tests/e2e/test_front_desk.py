@@ -28,7 +28,9 @@ def click(driver, element) -> None:  # type: ignore[no-untyped-def]
 
 
 def until(driver, condition, timeout: float = 20):  # type: ignore[no-untyped-def]
-    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+    """Wait for ``condition``; elements that React redraws mid-check are looked up again."""
+    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(lambda d: condition(d))
 
 
 def count_of(driver, card: str) -> int | None:  # type: ignore[no-untyped-def]
@@ -73,9 +75,13 @@ def pick_booked_row(driver) -> str:  # type: ignore[no-untyped-def]
 
 
 def press(driver, button_id: str) -> None:  # type: ignore[no-untyped-def]
-    button = until(driver, lambda d: d.find_element(By.ID, button_id))
-    until(driver, lambda d: button.is_enabled())
+    button = until(driver, lambda d: _enabled(d, button_id))
     click(driver, button)
+
+
+def _enabled(driver, button_id: str):  # type: ignore[no-untyped-def]
+    button = driver.find_element(By.ID, button_id)
+    return button if button.is_enabled() else False
 
 
 def test_front_desk_runs_the_day(browser, live_server) -> None:  # type: ignore[no-untyped-def]
