@@ -92,6 +92,10 @@ class Database:
             if read_url
             else self.engine
         )
+        if self.read_engine.dialect.name == "postgresql":
+            # One snapshot per read: a page's several queries never straddle an import's commit
+            # (SQLite's WAL read transactions are snapshots already).
+            self.read_engine = self.read_engine.execution_options(isolation_level="REPEATABLE READ")
         self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
@@ -131,5 +135,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.read_engine is not self.engine:
-            self.read_engine.dispose()
+        self.read_engine.dispose()
