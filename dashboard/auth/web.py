@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import logging
 import secrets
 from html import escape
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, redirect, request, session
 from flask_login import LoginManager, current_user
 
+from dashboard.auth.callbacks import ALERT_ID, UNAVAILABLE, is_unavailable
 from dashboard.auth.dispatch import dispatch_problem
 from dashboard.auth.passwords import verify_password
 from dashboard.context import AppState, state
@@ -81,14 +83,22 @@ def _load_user(_request: object) -> accounts.SessionUser | None:
         return None
     app_state = state()
     settings = app_state.settings
-    resolved = accounts.resolve_session(
-        app_state.db,
-        token,
-        app_state.now(),
-        idle=dt.timedelta(minutes=settings.session_idle_minutes),
-        lifetime=dt.timedelta(hours=settings.session_max_hours),
-        activity=_is_activity(),
-    )
+    try:
+        resolved = accounts.resolve_session(
+            app_state.db,
+            token,
+            app_state.now(),
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            lifetime=dt.timedelta(hours=settings.session_max_hours),
+            activity=_is_activity(),
+        )
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        # No session can be checked while the database is down: nobody is let in, and the
+        # guard answers with a polite "unavailable" instead of a login page.
+        g.careboard_unavailable = True
+        return None
     if resolved.user is None:
         g.session_end_reason = resolved.ended_reason
         session.pop("sid", None)
@@ -105,6 +115,8 @@ def _guard() -> Response | None:
             return Response("Cross-origin request refused.", 403, mimetype="text/plain")
         return None
     if not current_user.is_authenticated:
+        if g.get("careboard_unavailable"):
+            return _unavailable_response()
         if _is_page_route():
             reason = getattr(g, "session_end_reason", None)
             suffix = f"&ended={reason}" if reason in {"idle", "lifetime", "revoked"} else ""
@@ -117,6 +129,28 @@ def _guard() -> Response | None:
         if problem:
             return Response(f"Malformed callback request: {problem}.", 400, mimetype="text/plain")
     return None
+
+
+UNAVAILABLE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Temporarily unavailable · careboard</title>
+<link rel="stylesheet" href="/assets/00-bootstrap.min.css"></head>
+<body class="p-5"><div class="alert alert-danger" role="alert">
+<h1 class="h5">Data is temporarily unavailable.</h1>
+<p class="mb-0">careboard cannot reach its database right now. Nothing you entered was lost;
+please <a href="">try again</a> in a moment.</p></div></body></html>"""
+
+
+def _unavailable_response() -> Response:
+    """The database is down: a banner in the page, never a 500 or a traceback."""
+    if request.path == DASH_DISPATCH:
+        # A Dash response with no outputs and one side update: the page keeps what it shows
+        # and what the user typed, and its alert says why nothing happened.
+        alert = {"children": UNAVAILABLE, "color": "danger", "is_open": True}
+        body = {"multi": True, "response": {}, "sideUpdate": {ALERT_ID: alert}}
+        return Response(json.dumps(body), 200, mimetype="application/json")
+    if _is_page_route():
+        return Response(UNAVAILABLE_PAGE, 503, mimetype="text/html")
+    return Response(UNAVAILABLE, 503, mimetype="text/plain")
 
 
 def _same_origin() -> bool:
