@@ -1,16 +1,32 @@
-/* Clientside helpers (no data): keep the filter bar's values in the URL query string. */
+/* Clientside helpers (no data, no inline scripts: the app runs under a CSP). */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   careboard: {
-    syncUrl: function (start, end, program, location, clinician, modality) {
+    /* Write a bar's values into the URL query string (components/urlsync.py). The last
+       argument is the list of query keys, in the order of the values before it; an empty
+       value drops its key, a list is joined with commas, a date-time keeps its date. */
+    syncQuery: function (...args) {
+      const keys = args.pop() || [];
       const params = new URLSearchParams(window.location.search);
-      const values = { start, end, program, location, clinician, modality };
-      Object.entries(values).forEach(([key, value]) => {
+      keys.forEach((key, i) => {
+        const value = Array.isArray(args[i]) ? args[i].join(",") : args[i];
         if (value === null || value === undefined || value === "") params.delete(key);
-        else params.set(key, key === "start" || key === "end" ? String(value).slice(0, 10) : String(value));
+        else params.set(key, /^\d{4}-\d{2}-\d{2}T/.test(value) ? value.slice(0, 10) : String(value));
       });
       const query = params.toString();
-      window.history.replaceState(window.history.state, "", window.location.pathname + (query ? "?" + query : ""));
+      window.history.replaceState(
+        window.history.state, "", window.location.pathname + (query ? "?" + query : "")
+      );
       return window.dash_clientside.no_update;
+    },
+    /* Open the browser's print dialog (the schedule's print button). */
+    print: function (clicks) {
+      if (clicks) window.print();
+      return window.dash_clientside.no_update;
+    },
+    /* The values before the last argument as one record keyed by it (a list of keys). */
+    record: function (...args) {
+      const keys = args.pop() || [];
+      return Object.fromEntries(keys.map((key, i) => [key, args[i]]));
     },
   },
 });

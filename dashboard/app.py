@@ -9,7 +9,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Output, dcc, html
+from dash import dcc, html
 from flask import Flask, Response, jsonify, redirect, request
 from flask_caching import Cache
 from flask_login import current_user
@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.auth.callbacks import ALERT_ID, is_unavailable
 from dashboard.auth.web import init_auth
-from dashboard.components.filters import FILTER_INPUTS
+from dashboard.components.filters import FILTER_SYNC
 from dashboard.components.navbar import LANDING, navbar
 from dashboard.components.states import forbidden, unavailable
 from dashboard.context import AppState, Clock
@@ -88,9 +88,7 @@ def create_app(
         on_error=_on_callback_error,
     )
     app.layout = _shell
-    app.clientside_callback(
-        dash.ClientsideFunction("careboard", "syncUrl"), Output("url-sync", "data"), *FILTER_INPUTS
-    )
+    FILTER_SYNC.register(app)
     _guard_pages()
     app_state.script_hashes = lambda: list(app.csp_hashes())
     app_state.callback_map = app.callback_map
@@ -131,7 +129,7 @@ def _shell() -> html.Div:
                 fluid=True,
                 className="pb-5",
             ),
-            dcc.Store(id="url-sync"),
+            FILTER_SYNC.store(),
         ]
     )
 

@@ -180,6 +180,36 @@ def check_assignee(session: Session, assignee: str, kind: str) -> None:
         raise ValueError(f"{assignee!r} is not an active clinician")
 
 
+def open_task_values(
+    *,
+    kind: str,
+    client_id: str | None,
+    assignee: str | None,
+    due_at: dt.datetime,
+    due_date_only: bool,
+    note: str | None,
+    rule_key: str | None,
+    now: dt.datetime,
+    appointment_id: str | None = None,
+) -> dict[str, Any]:
+    """The row of a new open task created at ``now`` (a new id, version 1)."""
+    return {
+        "task_id": new_task_id(now),
+        "kind": kind,
+        "due_at": due_at,
+        "due_date_only": due_date_only,
+        "client_id": client_id,
+        "appointment_id": appointment_id,
+        "assignee": assignee,
+        "status": "open",
+        "created_at": now,
+        "note": note,
+        "rule_key": rule_key,
+        "version": 1,
+        "updated_at": now,
+    }
+
+
 def create_task(
     session: Session,
     *,
@@ -203,22 +233,18 @@ def create_task(
         if existing is not None:
             return existing
     check_assignee(session, assignee, kind)
-    task_id = new_task_id(now)
-    values = {
-        "task_id": task_id,
-        "kind": kind,
-        "due_at": due_at,
-        "due_date_only": due_date_only,
-        "client_id": client_id,
-        "appointment_id": appointment_id,
-        "assignee": assignee,
-        "status": "open",
-        "created_at": now,
-        "note": note,
-        "rule_key": rule_key,
-        "version": 1,
-        "updated_at": now,
-    }
+    values = open_task_values(
+        kind=kind,
+        client_id=client_id,
+        assignee=assignee,
+        due_at=due_at,
+        due_date_only=due_date_only,
+        note=note,
+        rule_key=rule_key,
+        now=now,
+        appointment_id=appointment_id,
+    )
+    task_id = values["task_id"]
     if not _insert(session, values):
         # Another transaction created the same rule's task in the meantime.
         return _task_id_by_rule(session, rule_key) or task_id

@@ -87,7 +87,7 @@ from db.task_queue import (
     _insert,
     end_of_day,
     ensure_outreach_task,
-    new_task_id,
+    open_task_values,
 )
 from db.vocab import LOW_ALLIANCE_SRS, UPCOMING_STATUSES
 
@@ -165,21 +165,17 @@ def _add_rule_task(
 ) -> None:
     created = _insert(
         session,
-        {
-            "task_id": new_task_id(result.as_of),
-            "kind": kind,
-            "due_at": due_at,
-            "due_date_only": due_date_only,
-            "client_id": client_id,
-            "appointment_id": appointment_id,
-            "assignee": assignee,
-            "status": "open",
-            "created_at": result.as_of,
-            "note": note,
-            "rule_key": rule_key,
-            "version": 1,
-            "updated_at": result.as_of,
-        },
+        open_task_values(
+            kind=kind,
+            client_id=client_id,
+            assignee=assignee,
+            due_at=due_at,
+            due_date_only=due_date_only,
+            note=note,
+            rule_key=rule_key,
+            now=result.as_of,
+            appointment_id=appointment_id,
+        ),
     )
     if created:
         result.created[kind] += 1

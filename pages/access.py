@@ -8,28 +8,29 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components import columns as col
-from dashboard.components.crossfilter import clicked_cell, clicked_clinician, time_cell
-from dashboard.components.export import send_table
+from dashboard.components.crossfilter import clicked_cell, narrow_to_clinician, time_cell
+from dashboard.components.export import EXPORT_CLICKS, export_io, send_table
 from dashboard.components.filters import (
-    CLINICIAN,
     FILTER_INPUTS,
+    FILTER_STATES,
     FILTER_VALIDATORS,
-    period_and_filters,
+    scoped_period_and_filters,
 )
 from dashboard.components.grid import grid
 from dashboard.components.panels import (
     chart_panel,
+    filtered_page,
     guide,
-    page_header,
+    one_column,
     table_panel,
     two_columns,
-    url_filter_bar,
 )
+from dashboard.components.states import NOTHING_FOR_FILTERS
 from dashboard.figures import access as fig
 from dashboard.metrics import access, director, waitlist
 from dashboard.metrics.definitions import GUIDES
@@ -46,7 +47,6 @@ VOLUME, TIME_OF_WEEK = "access-volume", "access-time-of-week"
 CELL, CELL_LABEL, CELL_CLEAR = "access-cell", "access-cell-label", "access-cell-clear"
 GRID, EXPORT = "access-over-target", "access-export"
 CLICKABLE = (TNA_CLINICIANS, TIME_OF_WEEK)
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 COLUMNS = [
     col.text("entry_id", "Entry", pinned="left"),
     col.text("client_id", "Client"),
@@ -68,59 +68,43 @@ def layout(**query: Any) -> html.Div:
         ],
         className="d-flex align-items-center mb-2",
     )
-    return html.Div(
-        [
-            page_header(
-                "Access",
-                "How long people wait to be seen, and where there is room. Waitlist charts "
-                "follow the program filter only: waiting clients have no clinician yet.",
+    return filtered_page(
+        "Access",
+        "How long people wait to be seen, and where there is room. Waitlist charts "
+        "follow the program filter only: waiting clients have no clinician yet.",
+        query,
+        two_columns(
+            chart_panel("Waitlist over time", GUIDES["waitlist_trend"], WAITLIST),
+            chart_panel("Days waiting (open entries)", GUIDES["wait_distribution"], WAITS),
+        ),
+        two_columns(
+            chart_panel("Time to intake by program", GUIDES["time_to_intake"], INTAKE),
+            chart_panel("Third next available by program", GUIDES["third_next"], TNA_TREND),
+        ),
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.H2("Visit volume by weekday and hour", className="h6 mb-1"),
+                    guide(GUIDES["visit_volume"]),
+                    dcc.Loading(dcc.Graph(id=VOLUME, config={"displaylogo": False}), type="dot"),
+                    selection,
+                    guide(GUIDES["time_of_week"]),
+                    dcc.Loading(dcc.Graph(id=TIME_OF_WEEK, config={"displaylogo": False})),
+                ]
             ),
-            url_filter_bar(query),
-            two_columns(
-                chart_panel("Waitlist over time", GUIDES["waitlist_trend"], WAITLIST),
-                chart_panel("Days waiting (open entries)", GUIDES["wait_distribution"], WAITS),
-            ),
-            two_columns(
-                chart_panel("Time to intake by program", GUIDES["time_to_intake"], INTAKE),
-                chart_panel("Third next available by program", GUIDES["third_next"], TNA_TREND),
-            ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2("Visit volume by weekday and hour", className="h6 mb-1"),
-                        guide(GUIDES["visit_volume"]),
-                        dcc.Loading(
-                            dcc.Graph(id=VOLUME, config={"displaylogo": False}), type="dot"
-                        ),
-                        selection,
-                        guide(GUIDES["time_of_week"]),
-                        dcc.Loading(dcc.Graph(id=TIME_OF_WEEK, config={"displaylogo": False})),
-                    ]
-                ),
-                className="mb-3",
-            ),
-            dcc.Store(id=CELL, data=None),
-            dbc.Row(
-                dbc.Col(
-                    chart_panel(
-                        "Third next available by clinician", GUIDES["third_next"], TNA_CLINICIANS
-                    ),
-                    className="mb-3",
-                )
-            ),
-            table_panel(
-                "Entries over target",
-                "Open entries waiting longer than their priority's target, longest first.",
-                grid(GRID, COLUMNS, row_id="entry_id", height=420, options=col.NO_ROWS),
-                EXPORT,
-            ),
-        ]
+            className="mb-3",
+        ),
+        dcc.Store(id=CELL, data=None),
+        one_column(
+            chart_panel("Third next available by clinician", GUIDES["third_next"], TNA_CLINICIANS)
+        ),
+        table_panel(
+            "Entries over target",
+            "Open entries waiting longer than their priority's target, longest first.",
+            grid(GRID, COLUMNS, row_id="entry_id", height=420, no_rows=NOTHING_FOR_FILTERS),
+            EXPORT,
+        ),
     )
-
-
-def _scope(ctx: CallbackContext, values: tuple) -> tuple[Any, Any]:
-    period, filters = period_and_filters(*values, now=ctx.now())
-    return period, ctx.scoped(filters)
 
 
 @callback(
@@ -133,7 +117,7 @@ def _scope(ctx: CallbackContext, values: tuple) -> tuple[Any, Any]:
 )
 @secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
 def show_access(ctx: CallbackContext, *values: Any) -> tuple:
-    period, filters = _scope(ctx, values)
+    period, filters = scoped_period_and_filters(ctx, values)
     rules = ctx.rules
     with ctx.db.read() as conn:
         daily = access.waitlist_daily(conn, period, filters, rules)
@@ -177,7 +161,7 @@ def select_cell(ctx: CallbackContext, cell: tuple[int, int] | None, _clear: int 
 )
 @secure_callback(roles=DIRECTOR, args=[*FILTER_VALIDATORS, time_cell()])
 def show_volume(ctx: CallbackContext, *values: Any) -> tuple:
-    period, filters = _scope(ctx, values[:-1])
+    period, filters = scoped_period_and_filters(ctx, values[:-1])
     cell = values[-1]
     weekday, hour = cell if cell else (None, None)
     with ctx.db.read() as conn:
@@ -194,21 +178,11 @@ def show_volume(ctx: CallbackContext, *values: Any) -> tuple:
     return fig.volume_heatmap(volume, cell), fig.time_of_week_bars(by_clinician, title), label
 
 
-@callback(
-    Output(CLINICIAN, "value", allow_duplicate=True),
-    *[Input(graph, "clickData") for graph in CLICKABLE],
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[clicked_clinician() for _ in CLICKABLE])
-def narrow_to_clinician(ctx: CallbackContext, *clicked: str | None) -> str:
-    chosen = clicked[CLICKABLE.index(dash.ctx.triggered_id)] if dash.ctx.triggered_id else None
-    if chosen is None:
-        raise dash.exceptions.PreventUpdate
-    return chosen
+narrow_to_clinician(CLICKABLE, roles=DIRECTOR, page=__name__)
 
 
 def _over_target(ctx: CallbackContext, values: tuple) -> Any:
-    period, filters = _scope(ctx, values)
+    period, filters = scoped_period_and_filters(ctx, values)
     with ctx.db.read() as conn:
         return access.over_target_entries(conn, period, filters, ctx.rules)
 
@@ -221,15 +195,8 @@ def show_over_target(ctx: CallbackContext, *values: Any) -> list[dict]:
     return col.records(frame)
 
 
-@callback(
-    Output(f"{EXPORT}-download", "data"),
-    Input(f"{EXPORT}-csv", "n_clicks"),
-    Input(f"{EXPORT}-xlsx", "n_clicks"),
-    *FILTER_STATES,
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+@callback(*export_io(EXPORT), *FILTER_STATES, prevent_initial_call=True)
+@secure_callback(roles=DIRECTOR, args=[*EXPORT_CLICKS, *FILTER_VALIDATORS])
 def export_over_target(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{EXPORT}-xlsx" else "csv"
     frame = _over_target(ctx, values)
-    return send_table(ctx, frame, "waitlist-over-target", fmt, client_column="client_id")
+    return send_table(ctx, frame, "waitlist-over-target", client_column="client_id")

@@ -11,8 +11,11 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.export import export_buttons, send_table
+from dashboard.components import columns as col
+from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
+from dashboard.components.filters import field
 from dashboard.components.grid import grid
+from dashboard.components.panels import page_header
 from dashboard.context import state
 from dashboard.roles import DIRECTOR
 from db.audit import search
@@ -61,15 +64,11 @@ VALIDATORS = [
 ]
 
 
-def _field(label: str, control: object, width: int = 2) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="small mb-1"), control], md=width)
-
-
 def layout(**_query: str) -> html.Div:
     today = state().now().date()
     controls = dbc.Row(
         [
-            _field(
+            field(
                 "From",
                 dcc.DatePickerSingle(
                     id=AUDIT_START,
@@ -77,30 +76,29 @@ def layout(**_query: str) -> html.Div:
                     display_format="YYYY-MM-DD",
                 ),
             ),
-            _field(
+            field(
                 "To",
                 dcc.DatePickerSingle(
                     id=AUDIT_END, date=today.isoformat(), display_format="YYYY-MM-DD"
                 ),
             ),
-            _field("User", dbc.Input(id=AUDIT_USER, debounce=True, placeholder="any")),
-            _field(
+            field("User", dbc.Input(id=AUDIT_USER, debounce=True, placeholder="any")),
+            field(
                 "Action", dcc.Dropdown(id=AUDIT_ACTION, options=list(ACTIONS), placeholder="any")
             ),
-            _field(
+            field(
                 "Outcome", dcc.Dropdown(id=AUDIT_OUTCOME, options=list(OUTCOMES), placeholder="any")
             ),
-            _field("Client id", dbc.Input(id=AUDIT_CLIENT, debounce=True, placeholder="any")),
+            field("Client id", dbc.Input(id=AUDIT_CLIENT, debounce=True, placeholder="any")),
         ],
         className="g-2 mb-3 align-items-end",
     )
     return html.Div(
         [
-            html.H1("Audit log", className="h3"),
-            html.P(
+            page_header(
+                "Audit log",
                 "Every read of client data, export, change and login, newest first. "
                 "The log is append-only: the database refuses to change or delete its rows.",
-                className="text-body-secondary",
             ),
             controls,
             export_buttons(AUDIT_EXPORT),
@@ -133,17 +131,14 @@ def _rows(ctx: CallbackContext, values: list) -> pd.DataFrame:  # type: ignore[t
 @secure_callback(roles=DIRECTOR, args=VALIDATORS, phi=True)
 def show_audit(ctx: CallbackContext, *values: object) -> list[dict]:  # type: ignore[type-arg]
     frame = _rows(ctx, list(values))
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return col.records(frame)
 
 
 @callback(
-    Output(f"{AUDIT_EXPORT}-download", "data"),
-    Input(f"{AUDIT_EXPORT}-csv", "n_clicks"),
-    Input(f"{AUDIT_EXPORT}-xlsx", "n_clicks"),
+    *export_io(AUDIT_EXPORT),
     *[State(i.component_id, i.component_property) for i in INPUTS],
     prevent_initial_call=True,
 )
-@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *VALIDATORS])
+@secure_callback(roles=DIRECTOR, args=[*EXPORT_CLICKS, *VALIDATORS])
 def export_audit(ctx: CallbackContext, _csv: int, _xlsx: int, *values: object) -> dict:  # type: ignore[type-arg]
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{AUDIT_EXPORT}-xlsx" else "csv"
-    return send_table(ctx, _rows(ctx, list(values)), "audit-log", fmt)
+    return send_table(ctx, _rows(ctx, list(values)), "audit-log")

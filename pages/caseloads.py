@@ -7,30 +7,29 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, html
+from dash import Output, callback, html
 
-from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components import columns as col
-from dashboard.components.crossfilter import clicked_clinician
-from dashboard.components.export import send_table
+from dashboard.components.crossfilter import narrow_to_clinician
+from dashboard.components.export import EXPORT_CLICKS, export_io, send_table
 from dashboard.components.filters import (
-    CLINICIAN,
     FILTER_INPUTS,
+    FILTER_STATES,
     FILTER_VALIDATORS,
-    period_and_filters,
+    scoped_period_and_filters,
 )
 from dashboard.components.grid import grid
 from dashboard.components.panels import (
     chart_panel,
     filter_query,
-    page_header,
+    filtered_page,
+    one_column,
     table_panel,
     two_columns,
-    url_filter_bar,
 )
+from dashboard.components.states import NOTHING_FOR_FILTERS
 from dashboard.figures import caseloads as fig
 from dashboard.metrics import director
 from dashboard.metrics.common import Filters, Period
@@ -56,7 +55,6 @@ HEATMAP = "caseloads-heatmap"
 CLICKABLE = (UTILIZATION, SESSIONS, CASELOAD, ATTENDANCE, HEATMAP)
 GRID = "caseloads-grid"
 EXPORT = "caseloads-export"
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 
 
 def _tip(key: str) -> dict[str, str]:
@@ -90,37 +88,29 @@ def layout(**query: Any) -> html.Div:
         COLUMNS,
         row_id="clinician_id",
         height=520,
-        options={**col.NO_ROWS, "rowClassRules": {"over-target": "params.data.over_capacity"}},
+        options={"rowClassRules": {"over-target": "params.data.over_capacity"}},
+        no_rows=NOTHING_FOR_FILTERS,
     )
-    return html.Div(
-        [
-            page_header(
-                "Caseloads",
-                "How full each clinician's week and caseload is. Click a clinician's bar or "
-                "heatmap row to narrow the page to them; open their page from the grid.",
-            ),
-            url_filter_bar(query),
-            two_columns(
-                chart_panel("Utilization", GUIDES["utilization"], UTILIZATION),
-                chart_panel("Sessions per week", GUIDES["sessions"], SESSIONS),
-            ),
-            two_columns(
-                chart_panel("Caseload and capacity", GUIDES["caseload"], CASELOAD),
-                chart_panel("No-shows and late cancels", GUIDES["attendance"], ATTENDANCE),
-            ),
-            dbc.Row(
-                dbc.Col(
-                    chart_panel("Booked utilization by week", GUIDES["heatmap"], HEATMAP),
-                    className="mb-3",
-                )
-            ),
-            table_panel(
-                "Clinicians",
-                "Over-capacity rows are highlighted and say so in the status column.",
-                table,
-                EXPORT,
-            ),
-        ]
+    return filtered_page(
+        "Caseloads",
+        "How full each clinician's week and caseload is. Click a clinician's bar or "
+        "heatmap row to narrow the page to them; open their page from the grid.",
+        query,
+        two_columns(
+            chart_panel("Utilization", GUIDES["utilization"], UTILIZATION),
+            chart_panel("Sessions per week", GUIDES["sessions"], SESSIONS),
+        ),
+        two_columns(
+            chart_panel("Caseload and capacity", GUIDES["caseload"], CASELOAD),
+            chart_panel("No-shows and late cancels", GUIDES["attendance"], ATTENDANCE),
+        ),
+        one_column(chart_panel("Booked utilization by week", GUIDES["heatmap"], HEATMAP)),
+        table_panel(
+            "Clinicians",
+            "Over-capacity rows are highlighted and say so in the status column.",
+            table,
+            EXPORT,
+        ),
     )
 
 
@@ -162,8 +152,7 @@ def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> list[dict]:
 )
 @secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
 def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
-    period, filters = period_and_filters(*values, now=ctx.now())
-    filters = ctx.scoped(filters)
+    period, filters = scoped_period_and_filters(ctx, values)
     table = _table(ctx, period, filters)
     with ctx.db.read() as conn:
         matrix = director.utilization_matrix(conn, period, filters, ctx.rules)
@@ -178,32 +167,13 @@ def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     )
 
 
-@callback(
-    Output(CLINICIAN, "value", allow_duplicate=True),
-    *[Input(graph, "clickData") for graph in CLICKABLE],
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[clicked_clinician() for _ in CLICKABLE])
-def narrow_to_clinician(ctx: CallbackContext, *clicked: str | None) -> str:
-    """A click on a clinician's bar or heatmap cell sets the clinician filter."""
-    chosen = clicked[CLICKABLE.index(dash.ctx.triggered_id)] if dash.ctx.triggered_id else None
-    if chosen is None:
-        raise dash.exceptions.PreventUpdate
-    return chosen
+narrow_to_clinician(CLICKABLE, roles=DIRECTOR, page=__name__)
 
 
-@callback(
-    Output(f"{EXPORT}-download", "data"),
-    Input(f"{EXPORT}-csv", "n_clicks"),
-    Input(f"{EXPORT}-xlsx", "n_clicks"),
-    *FILTER_STATES,
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+@callback(*export_io(EXPORT), *FILTER_STATES, prevent_initial_call=True)
+@secure_callback(roles=DIRECTOR, args=[*EXPORT_CLICKS, *FILTER_VALIDATORS])
 def export_caseloads(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
-    period, filters = period_and_filters(*values, now=ctx.now())
-    table = _table(ctx, period, ctx.scoped(filters))
+    table = _table(ctx, *scoped_period_and_filters(ctx, values))
     keys = [c["field"] for c in COLUMNS if c.get("type") == "numericColumn"]
     frame = table[EXPORT_COLUMNS + [k for k in keys if k not in EXPORT_COLUMNS]]
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{EXPORT}-xlsx" else "csv"
-    return send_table(ctx, frame, "caseloads", fmt)
+    return send_table(ctx, frame, "caseloads")

@@ -7,17 +7,21 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Output, callback, dcc, html
 
-from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components import columns as col
-from dashboard.components.export import send_table
-from dashboard.components.filters import FILTER_INPUTS, FILTER_VALIDATORS, period_and_filters
+from dashboard.components.export import EXPORT_CLICKS, export_io, send_table
+from dashboard.components.filters import (
+    FILTER_INPUTS,
+    FILTER_STATES,
+    FILTER_VALIDATORS,
+    scoped_period_and_filters,
+)
 from dashboard.components.grid import grid
-from dashboard.components.panels import chart_panel, page_header, table_panel, url_filter_bar
-from dashboard.components.sparkline import stat_card
-from dashboard.components.states import empty
+from dashboard.components.kpi import kpi_card
+from dashboard.components.panels import chart_panel, filtered_page, table_panel
+from dashboard.components.states import NOTHING_FOR_FILTERS, empty
 from dashboard.context import state
 from dashboard.figures import caseloads as fig
 from dashboard.figures.continuity import score_histograms
@@ -44,7 +48,6 @@ SUMMARY, TRENDS, ATTENDANCE, CONTINUITY = (
     "clinician-continuity",
 )
 GRID, EXPORT = "clinician-caseload", "clinician-export"
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 COLUMNS = [
     col.text("client_id", "Client", pinned="left"),
     col.text("display_name", "Name"),
@@ -95,40 +98,35 @@ def layout(clinician_id: str | None = None, **query: Any) -> html.Div:
         return html.Div(
             [empty("No clinician with that id."), dcc.Link("Back to caseloads", href="/caseloads")]
         )
-    table = grid(GRID, COLUMNS, row_id="client_id", height=480, options=col.NO_ROWS)
-    return html.Div(
-        [
-            dcc.Link("← Caseloads", href="/caseloads", className="small"),
-            page_header(profile["name"], _facts(profile)),
-            url_filter_bar({**query, "clinician": profile["clinician_id"]}, clinician_locked=True),
-            dcc.Loading(html.Div(id=SUMMARY), type="dot"),
-            chart_panel("Weekly trends", GUIDES["clinician_trend"], TRENDS),
-            dbc.Row(
-                [
-                    dbc.Col(chart_panel("Attendance", GUIDES["attendance"], ATTENDANCE), lg=5),
-                    dbc.Col(
-                        chart_panel(
-                            "Continuity of their clients", GUIDES["score_distribution"], CONTINUITY
-                        ),
-                        lg=7,
+    table = grid(GRID, COLUMNS, row_id="client_id", height=480, no_rows=NOTHING_FOR_FILTERS)
+    page = filtered_page(
+        profile["name"],
+        _facts(profile),
+        {**query, "clinician": profile["clinician_id"]},
+        dcc.Loading(html.Div(id=SUMMARY), type="dot"),
+        chart_panel("Weekly trends", GUIDES["clinician_trend"], TRENDS),
+        dbc.Row(
+            [
+                dbc.Col(chart_panel("Attendance", GUIDES["attendance"], ATTENDANCE), lg=5),
+                dbc.Col(
+                    chart_panel(
+                        "Continuity of their clients", GUIDES["score_distribution"], CONTINUITY
                     ),
-                ],
-                className="mb-3",
-            ),
-            table_panel(
-                "Caseload",
-                "Active clients on this caseload as of the period's end; continuity scores need "
-                "two or more visits in the period.",
-                table,
-                EXPORT,
-            ),
-        ]
+                    lg=7,
+                ),
+            ],
+            className="mb-3",
+        ),
+        table_panel(
+            "Caseload",
+            "Active clients on this caseload as of the period's end; continuity scores need "
+            "two or more visits in the period.",
+            table,
+            EXPORT,
+        ),
+        hide={"clinician"},
     )
-
-
-def _scope(ctx: CallbackContext, values: tuple) -> tuple[Any, Filters]:
-    period, filters = period_and_filters(*values, now=ctx.now())
-    return period, ctx.scoped(filters)
+    return html.Div([dcc.Link("← Caseloads", href="/caseloads", className="small"), page])
 
 
 def _compare(key: str, fmt: Any, practice: dict, profile: dict) -> str:
@@ -150,7 +148,7 @@ def _compare(key: str, fmt: Any, practice: dict, profile: dict) -> str:
 )
 @secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
 def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
-    period, filters = _scope(ctx, values)
+    period, filters = scoped_period_and_filters(ctx, values)
     if not filters.clinician:
         raise dash.exceptions.PreventUpdate
     practice = Filters(None, filters.program, filters.location, filters.modality)
@@ -163,12 +161,13 @@ def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
     cards = dbc.Row(
         [
             dbc.Col(
-                stat_card(
-                    f"clinician-kpi-{key}",
+                kpi_card(
                     label,
                     fmt(mine[key]),
                     note=_compare(key, fmt, everyone, profile),
                     definition=DEFINITIONS[key],
+                    card_id=f"clinician-kpi-{key}",
+                    compact=True,
                 ),
                 xs=6,
                 lg=3,
@@ -182,7 +181,7 @@ def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
 
 def _caseload(ctx: CallbackContext, values: tuple) -> tuple[Any, str | None]:
     """The caseload list of the filtered clinician (None without one) and that clinician."""
-    period, filters = _scope(ctx, values)
+    period, filters = scoped_period_and_filters(ctx, values)
     if not filters.clinician:
         return None, None
     with ctx.db.read() as conn:
@@ -199,18 +198,10 @@ def show_caseload(ctx: CallbackContext, *values: Any) -> list[dict]:
     return col.records(frame)
 
 
-@callback(
-    Output(f"{EXPORT}-download", "data"),
-    Input(f"{EXPORT}-csv", "n_clicks"),
-    Input(f"{EXPORT}-xlsx", "n_clicks"),
-    *FILTER_STATES,
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+@callback(*export_io(EXPORT), *FILTER_STATES, prevent_initial_call=True)
+@secure_callback(roles=DIRECTOR, args=[*EXPORT_CLICKS, *FILTER_VALIDATORS])
 def export_caseload(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
     frame, clinician_id = _caseload(ctx, values)
     if frame is None:
         raise dash.exceptions.PreventUpdate
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{EXPORT}-xlsx" else "csv"
-    name = f"caseload-{clinician_id}"
-    return send_table(ctx, frame, name, fmt, client_column="client_id")
+    return send_table(ctx, frame, f"caseload-{clinician_id}", client_column="client_id")

@@ -1,6 +1,8 @@
 """Continuity (directors): UPC, COC and SECON by client, clinician and program; clients who
 changed clinician; clients lost to follow-up (with "create an outreach task"); early
-engagement and FUH 7/30 by cohort with the discharges that lacked follow-up; feedback."""
+engagement and FUH 7/30 by cohort with the discharges that lacked follow-up; feedback.
+
+The charts' callbacks are in ``continuity_charts``; the tables and the outreach tasks here."""
 
 from __future__ import annotations
 
@@ -21,28 +23,23 @@ from dashboard.components.continuity_tables import (
     outreach_controls,
     window_control,
 )
-from dashboard.components.crossfilter import clicked_clinician
 from dashboard.components.export import send_table
 from dashboard.components.filters import (
-    CLINICIAN,
     FILTER_INPUTS,
+    FILTER_STATES,
     FILTER_VALIDATORS,
-    period_and_filters,
+    scoped_period_and_filters,
 )
 from dashboard.components.grid import grid
-from dashboard.components.panels import (
-    chart_panel,
-    page_header,
-    table_panel,
-    two_columns,
-    url_filter_bar,
-)
-from dashboard.figures import continuity as fig
-from dashboard.metrics import continuity, director, engagement
+from dashboard.components.panels import chart_panel, filtered_page, table_panel, two_columns
+from dashboard.components.states import NOTHING_FOR_FILTERS
+from dashboard.metrics import director, engagement
 from dashboard.metrics.common import Period
 from dashboard.metrics.definitions import GUIDES
 from dashboard.roles import DIRECTOR
 from db.outreach import create_re_engagement_tasks
+from pages import continuity_charts as charts
+from pages.continuity_charts import BY_CLINICIAN, BY_PROGRAM, DIST, EARLY, FEEDBACK, FUH
 
 dash.register_page(
     __name__,
@@ -53,121 +50,83 @@ dash.register_page(
     nav=30,
 )
 
-DIST, BY_CLINICIAN, BY_PROGRAM = "continuity-dist", "continuity-clinician", "continuity-program"
-EARLY, FUH, FEEDBACK = "continuity-early", "continuity-fuh", "continuity-feedback"
 CHANGES, LOST, DISCHARGES = "continuity-changes", "continuity-lost", "continuity-discharges"
 CREATE, CREATED, WINDOW = "continuity-create", "continuity-created", "continuity-window"
 EXPORTS = {CHANGES: "continuity-changes-export", LOST: "continuity-lost-export"}
 EXPORTS[DISCHARGES] = "continuity-discharges-export"
-CLICKABLE = (BY_CLINICIAN, FEEDBACK)
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 COLUMNS = {CHANGES: CHANGE_COLUMNS, LOST: LOST_COLUMNS, DISCHARGES: DISCHARGE_COLUMNS}
+
+charts.register()
 
 
 def layout(**query: Any) -> html.Div:
     create = outreach_controls(CREATE, CREATED)
     window = window_control(WINDOW)
-    return html.Div(
-        [
-            page_header(
-                "Continuity",
-                "Whether clients keep seeing the same clinician, come back, and are followed up "
-                "after a hospital stay. Click a clinician's bar to narrow the page to them.",
+    return filtered_page(
+        "Continuity",
+        "Whether clients keep seeing the same clinician, come back, and are followed up "
+        "after a hospital stay. Click a clinician's bar to narrow the page to them.",
+        query,
+        chart_panel(
+            "Continuity scores of clients with 2+ visits", GUIDES["score_distribution"], DIST
+        ),
+        two_columns(
+            chart_panel("By clinician", GUIDES["continuity_groups"], BY_CLINICIAN),
+            chart_panel("By program", GUIDES["continuity_groups"], BY_PROGRAM),
+        ),
+        table_panel(
+            "Clients who changed clinician",
+            "Least continuous first.",
+            grid(
+                CHANGES,
+                COLUMNS[CHANGES],
+                row_id="client_id",
+                height=320,
+                no_rows=NOTHING_FOR_FILTERS,
             ),
-            url_filter_bar(query),
+            EXPORTS[CHANGES],
+        ),
+        table_panel(
+            "Lost to follow-up",
+            "Select clients to give their primary clinician a "
+            "re-engagement task (due in 7 days); a client gets one task per lapse.",
+            grid(
+                LOST,
+                COLUMNS[LOST],
+                row_id="client_id",
+                height=360,
+                options=MULTI_SELECT,
+                no_rows=NOTHING_FOR_FILTERS,
+            ),
+            EXPORTS[LOST],
+            extra=create,
+        ),
+        two_columns(
             chart_panel(
-                "Continuity scores of clients with 2+ visits", GUIDES["score_distribution"], DIST
+                "Early engagement by month of first visit", GUIDES["early_engagement"], EARLY
             ),
-            two_columns(
-                chart_panel("By clinician", GUIDES["continuity_groups"], BY_CLINICIAN),
-                chart_panel("By program", GUIDES["continuity_groups"], BY_PROGRAM),
+            chart_panel("Follow-up after hospital discharge, by month", GUIDES["fuh"], FUH),
+        ),
+        table_panel(
+            "Discharges that lacked follow-up",
+            "Hospital discharges in the period with no visit 1 to 7 (or 30) days after.",
+            grid(
+                DISCHARGES,
+                COLUMNS[DISCHARGES],
+                row_id="event_id",
+                height=320,
+                no_rows=NOTHING_FOR_FILTERS,
             ),
-            table_panel(
-                "Clients who changed clinician",
-                "Least continuous first.",
-                grid(
-                    CHANGES, COLUMNS[CHANGES], row_id="client_id", height=320, options=col.NO_ROWS
-                ),
-                EXPORTS[CHANGES],
-            ),
-            table_panel(
-                "Lost to follow-up",
-                "Select clients to give their primary clinician a "
-                "re-engagement task (due in 7 days); a client gets one task per lapse.",
-                grid(
-                    LOST,
-                    COLUMNS[LOST],
-                    row_id="client_id",
-                    height=360,
-                    options={**col.NO_ROWS, **MULTI_SELECT},
-                ),
-                EXPORTS[LOST],
-                extra=create,
-            ),
-            two_columns(
-                chart_panel(
-                    "Early engagement by month of first visit", GUIDES["early_engagement"], EARLY
-                ),
-                chart_panel("Follow-up after hospital discharge, by month", GUIDES["fuh"], FUH),
-            ),
-            table_panel(
-                "Discharges that lacked follow-up",
-                "Hospital discharges in the period with no visit 1 to 7 (or 30) days after.",
-                grid(
-                    DISCHARGES,
-                    COLUMNS[DISCHARGES],
-                    row_id="event_id",
-                    height=320,
-                    options=col.NO_ROWS,
-                ),
-                EXPORTS[DISCHARGES],
-                extra=window,
-            ),
-            chart_panel("Feedback and alliance by clinician", GUIDES["feedback"], FEEDBACK),
-            dcc.Store(id=f"{CREATE}-done", data=0),
-        ]
-    )
-
-
-def _scope(ctx: CallbackContext, values: tuple) -> tuple[Period, Any]:
-    period, filters = period_and_filters(*values, now=ctx.now())
-    return period, ctx.scoped(filters)
-
-
-def _named(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    shown = frame.reset_index().rename(columns={"clinician": "clinician_id"})
-    return shown.assign(name=shown["clinician_id"].map(names)).sort_values("name")
-
-
-@callback(
-    *[Output(g, "figure") for g in (DIST, BY_CLINICIAN, BY_PROGRAM, EARLY, FUH, FEEDBACK)],
-    *FILTER_INPUTS,
-)
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
-def show_continuity(ctx: CallbackContext, *values: Any) -> tuple:
-    period, filters = _scope(ctx, values)
-    rules = ctx.rules
-    with ctx.db.read() as conn:
-        dist = director.score_distribution(conn, period, filters, rules)
-        by_clinician = continuity.compute(conn, period, filters, rules, by="clinician")
-        by_program = continuity.compute(conn, period, filters, rules, by="program")
-        cohorts = director.cohort_rates(conn, director.trend_period(period, 183), filters, rules)
-        feedback = engagement.compute(conn, period, filters, rules, by="clinician")
-        names = director.clinician_names(conn)
-    programs = by_program.reset_index().rename(columns={"program": "name"})
-    used = feedback[feedback["feedback_rate"].notna()]
-    return (
-        fig.score_histograms(dist),
-        fig.group_scores(_named(by_clinician, names), "clinician", clickable=True),
-        fig.group_scores(programs.assign(clinician_id=None), "program"),
-        fig.cohort_lines(cohorts, ["early_engagement_rate"], "Month of first visit"),
-        fig.cohort_lines(cohorts, ["fuh7_rate", "fuh30_rate"], "Month of discharge"),
-        fig.feedback_by_clinician(_named(used, names)),
+            EXPORTS[DISCHARGES],
+            extra=window,
+        ),
+        chart_panel("Feedback and alliance by clinician", GUIDES["feedback"], FEEDBACK),
+        dcc.Store(id=f"{CREATE}-done", data=0),
     )
 
 
 def _table(ctx: CallbackContext, which: str, values: tuple, window: int | None) -> pd.DataFrame:
-    period, filters = _scope(ctx, values)
+    period, filters = scoped_period_and_filters(ctx, values)
     with ctx.db.read() as conn:
         if which == CHANGES:
             return director.clinician_changes(conn, period, filters, ctx.rules)
@@ -218,7 +177,7 @@ def create_outreach(ctx: CallbackContext, clicks: int | None, rows: list, *value
     chosen = [row["client_id"] for row in rows if row and row.get("client_id")]
     if not clicks or not chosen:
         return "Select one or more clients first.", dash.no_update
-    _period, filters = _scope(ctx, values)
+    _period, filters = scoped_period_and_filters(ctx, values)
     now = ctx.now()
     today = Period.make(now.date(), now.date(), now=now)  # lost to follow-up as of now
     with ctx.db.read() as conn:
@@ -256,21 +215,5 @@ def export_tables(ctx: CallbackContext, *values: Any) -> tuple:
     if which is None:
         raise dash.exceptions.PreventUpdate
     frame = _table(ctx, which, values[6:12], values[12])
-    fmt = "xlsx" if trigger.endswith("xlsx") else "csv"
-    sent = send_table(
-        ctx, frame, EXPORTS[which].removesuffix("-export"), fmt, client_column="client_id"
-    )
+    sent = send_table(ctx, frame, EXPORTS[which].removesuffix("-export"), client_column="client_id")
     return tuple(sent if w == which else dash.no_update for w in EXPORTS)
-
-
-@callback(
-    Output(CLINICIAN, "value", allow_duplicate=True),
-    *[Input(graph, "clickData") for graph in CLICKABLE],
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[clicked_clinician() for _ in CLICKABLE])
-def narrow_to_clinician(ctx: CallbackContext, *clicked: str | None) -> str:
-    chosen = clicked[CLICKABLE.index(dash.ctx.triggered_id)] if dash.ctx.triggered_id else None
-    if chosen is None:
-        raise dash.exceptions.PreventUpdate
-    return chosen

@@ -8,14 +8,21 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.export import export_buttons, send_table
-from dashboard.components.filters import FILTER_INPUTS, FILTER_VALIDATORS, period_and_filters
+from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
+from dashboard.components.filters import (
+    FILTER_INPUTS,
+    FILTER_KEYS,
+    FILTER_STATES,
+    FILTER_SYNC,
+    FILTER_VALIDATORS,
+    scoped_period_and_filters,
+)
 from dashboard.components.kpis import COHORT_TREND_KEYS, TREND_KEYS, overview_cards, overview_table
-from dashboard.components.panels import filter_query, page_header, url_filter_bar
+from dashboard.components.panels import filter_query, filtered_page
 from dashboard.metrics import director
 from dashboard.metrics.report import practice_metrics
 from dashboard.metrics.trends import weekly
@@ -29,31 +36,26 @@ HOME_CARDS = "home-cards"
 HOME_PERIOD = "home-period"
 HOME_EXPORT = "home-export"
 HOME_FILTERS = "home-filters"
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
-FILTER_KEYS = ("start", "end", "program", "location", "clinician", "modality")
-# The cards follow one input, the filter bar's values gathered in the browser (no data).
-GATHER_JS = """
-function (start, end, program, location, clinician, modality) {
-  return {start, end, program, location, clinician, modality};
-}
-"""
-dash.clientside_callback(GATHER_JS, Output(HOME_FILTERS, "data"), *FILTER_INPUTS)
+# The cards follow one input, the filter bar's values gathered in the browser (no data) into
+# a record keyed by the bar's query keys.
+dash.clientside_callback(
+    ClientsideFunction("careboard", "record"),
+    Output(HOME_FILTERS, "data"),
+    *FILTER_INPUTS,
+    State(FILTER_SYNC.store_id, "data"),
+)
 
 
 def layout(**query: Any) -> html.Div:
-    return html.Div(
-        [
-            page_header(
-                "Practice overview",
-                "Each card compares the period with the previous period of the same length; "
-                "hover for its definition, click to open its page with these filters.",
-            ),
-            url_filter_bar(query),
-            html.P(id=HOME_PERIOD, className="small text-body-secondary mb-2"),
-            export_buttons(HOME_EXPORT),
-            dcc.Loading(html.Div(id=HOME_CARDS, className="home-cards"), type="dot"),
-            dcc.Store(id=HOME_FILTERS, data=None),
-        ]
+    return filtered_page(
+        "Practice overview",
+        "Each card compares the period with the previous period of the same length; "
+        "hover for its definition, click to open its page with these filters.",
+        query,
+        html.P(id=HOME_PERIOD, className="small text-body-secondary mb-2"),
+        export_buttons(HOME_EXPORT),
+        dcc.Loading(html.Div(id=HOME_CARDS, className="home-cards"), type="dot"),
+        dcc.Store(id=HOME_FILTERS, data=None),
     )
 
 
@@ -80,8 +82,7 @@ def _trends(ctx: CallbackContext, conn: Any, period: Any, filters: Any) -> pd.Da
 def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[dbc.Row, str]:
     if chosen is None:
         raise dash.exceptions.PreventUpdate  # the filter values are on their way
-    period, filters = period_and_filters(*(chosen[k] for k in FILTER_KEYS), now=ctx.now())
-    filters = ctx.scoped(filters)
+    period, filters = scoped_period_and_filters(ctx, [chosen[k] for k in FILTER_KEYS])
     previous = period.previous()
     with ctx.db.read() as conn:
         current = practice_metrics(conn, period, filters, ctx.rules)
@@ -102,19 +103,11 @@ def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[
     return row, caption
 
 
-@callback(
-    Output(f"{HOME_EXPORT}-download", "data"),
-    Input(f"{HOME_EXPORT}-csv", "n_clicks"),
-    Input(f"{HOME_EXPORT}-xlsx", "n_clicks"),
-    *FILTER_STATES,
-    prevent_initial_call=True,
-)
-@secure_callback(roles=DIRECTOR, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+@callback(*export_io(HOME_EXPORT), *FILTER_STATES, prevent_initial_call=True)
+@secure_callback(roles=DIRECTOR, args=[*EXPORT_CLICKS, *FILTER_VALIDATORS])
 def export_overview(ctx: CallbackContext, _csv: int, _xlsx: int, *values: Any) -> dict:
-    period, filters = period_and_filters(*values, now=ctx.now())
-    filters = ctx.scoped(filters)
+    period, filters = scoped_period_and_filters(ctx, values)
     with ctx.db.read() as conn:
         current = practice_metrics(conn, period, filters, ctx.rules)
         before = practice_metrics(conn, period.previous(), filters, ctx.rules)
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{HOME_EXPORT}-xlsx" else "csv"
-    return send_table(ctx, overview_table(current, before), "overview", fmt)
+    return send_table(ctx, overview_table(current, before), "overview")

@@ -2,7 +2,8 @@
 against available time and the weekly target, the caseload with its flags, and open tasks.
 
 A clinician always sees their own week: the clinician comes from the session, whatever is
-posted. The period (``start``, ``end`` in the URL) only sets "visits in the period"."""
+posted. The period (``start``, ``end`` in the URL) only sets "visits in the period"; a
+director's choice of clinician is ``clinician`` in the URL."""
 
 from __future__ import annotations
 
@@ -18,17 +19,25 @@ from flask_login import current_user
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components import columns as col
-from dashboard.components.filters import default_period, initial_values, load_options
+from dashboard.components.filters import (
+    default_period,
+    field,
+    initial_values,
+    load_options,
+    period_picker,
+)
 from dashboard.components.grid import grid
-from dashboard.components.panels import GRAPH_CONFIG
+from dashboard.components.panels import GRAPH_CONFIG, page_header, panel
+from dashboard.components.urlsync import QuerySync
 from dashboard.context import state
+from dashboard.figures.schedule_lists import week_rows
 from dashboard.figures.tasks import week_load_figure
-from dashboard.format import count, hours, pct
 from dashboard.metrics import clinician_week as week
 from dashboard.metrics.common import Period
 from dashboard.metrics.task_queue import TaskFilters, task_list
 from dashboard.roles import CLINICAL
 from db.task_queue import TaskScope
+from pages.my_week_cards import load_cards
 
 dash.register_page(
     __name__, path="/my-week", name="My week", title="My week · careboard", roles=CLINICAL, nav=5
@@ -66,14 +75,17 @@ TASK_COLUMNS = [
     col.text("last_note", "Latest note", minWidth=260),
 ]
 DAY = dt.timedelta(days=1)
-# A plain-text expression: the grid's default HTML template string trips AG Grid's XSS guard.
-NO_ROWS = {"overlayNoRowsTemplate": {"function": "'Nothing to show.'"}}
-
-
-def _label(text: str, control: Any, width: int) -> dbc.Col:
-    return dbc.Col(
-        [dbc.Label(text, html_for=control.id, className="small mb-1"), control], md=width
-    )
+NO_ROWS = "Nothing to show."
+URL_SYNC = QuerySync(
+    "week-url-sync",
+    {
+        "clinician": Input(WHO, "value"),
+        "start": Input(PERIOD, "start_date"),
+        "end": Input(PERIOD, "end_date"),
+    },
+    on_load=False,  # a clinician's landing page: /my-week until they change the period
+)
+URL_SYNC.register()
 
 
 def _controls(query: dict[str, Any]) -> dbc.Row:
@@ -92,67 +104,51 @@ def _controls(query: dict[str, Any]) -> dbc.Row:
         value=chosen if is_director else own,
         clearable=False,
     )
-    period = dcc.DatePickerRange(
-        id=PERIOD,
-        start_date=values["start"].isoformat(),
-        end_date=values["end"].isoformat(),
-        display_format="YYYY-MM-DD",
-        first_day_of_week=1,
-        minimum_nights=0,
-    )
-    chooser = _label("Clinician", who, 3)
+    period = period_picker(PERIOD, values["start"], values["end"])
+    chooser = field("Clinician", who, md=3)
     if not is_director:
         chooser.style = {"display": "none"}
     return dbc.Row(
-        [chooser, _label("Period for visit counts", period, 4)],
+        [chooser, field("Period for visit counts", period, md=4), URL_SYNC.store()],
         className="g-2 mb-3 align-items-end d-print-none",
     )
 
 
-def _panel(title: str, body: Any, note: str | None = None) -> dbc.Card:
-    parts = [html.H2(title, className="h6 mb-1")]
-    if note:
-        parts.append(html.P(note, className="small text-body-secondary mb-2"))
-    return dbc.Card(dbc.CardBody([*parts, dcc.Loading(body, type="dot")]), className="mb-3")
-
-
-def kpi_card(label: str, value: str, *, note: str, card_id: str) -> dbc.Card:
-    """A KPI card like components.kpi's (whose dbc.Card(title=...) dbc 2 refuses)."""
-    body = [
-        html.Div(label, className="kpi-label text-body-secondary small"),
-        html.Div(value, className="kpi-value fs-3 fw-semibold"),
-        html.Div(note, className="kpi-note small text-body-secondary"),
-    ]
-    return dbc.Card(dbc.CardBody(body), className="kpi-card h-100", id=card_id)
-
-
 def layout(**query: Any) -> html.Div:
     load = dcc.Graph(id=LOAD, config=GRAPH_CONFIG, style={"height": "320px"})
+    schedule = grid(SCHEDULE, SCHEDULE_COLUMNS, row_id="appointment_id", no_rows=NO_ROWS)
+    caseload = grid(CASELOAD, CASELOAD_COLUMNS, row_id="client_id", height=520, no_rows=NO_ROWS)
+    tasks = grid(TASKS, TASK_COLUMNS, row_id="task_id", height=320, no_rows=NO_ROWS)
     return html.Div(
         [
-            html.H1("My week", id=TITLE, className="h3 mb-1"),
-            html.P(
+            page_header(
+                "My week",
                 "This and next week's sessions, hours against available time and the weekly "
                 "target, the caseload with what needs attention, and the follow-up owed.",
-                className="text-body-secondary",
+                title_id=TITLE,
             ),
             _controls(query),
             dcc.Loading(html.Div(id=KPIS), type="dot"),
-            _panel("Hours this week and next", load, "Target: weekly session target × 1 h."),
-            _panel(
-                "Schedule",
-                grid(SCHEDULE, SCHEDULE_COLUMNS, row_id="appointment_id", options=NO_ROWS),
+            panel(
+                "Hours this week and next",
+                "Target: weekly session target × 1 h.",
+                dcc.Loading(load, type="dot"),
             ),
-            _panel(
+            panel(
+                "Schedule",
+                None,
+                dcc.Loading(schedule, type="dot"),
+            ),
+            panel(
                 "Caseload",
-                grid(CASELOAD, CASELOAD_COLUMNS, row_id="client_id", height=520, options=NO_ROWS),
                 "Flags: no next appointment; low alliance (latest SRS below 36); treatment-"
                 "plan review due within 14 days (90 days after intake or the last review).",
+                dcc.Loading(caseload, type="dot"),
             ),
-            _panel(
+            panel(
                 "My open tasks",
-                grid(TASKS, TASK_COLUMNS, row_id="task_id", height=320, options=NO_ROWS),
                 None,
+                dcc.Loading(tasks, type="dot"),
             ),
             dcc.Link("Work my tasks in the task queue →", href="/tasks", className="d-print-none"),
         ]
@@ -166,61 +162,6 @@ def _clinician(ctx: CallbackContext, posted: str | None) -> str:
     if posted:
         return posted
     raise v.InvalidInput("choose a clinician")
-
-
-def _schedule_rows(frame: pd.DataFrame, this_monday: dt.date) -> list[dict[str, Any]]:
-    rows = []
-    for item in frame.itertuples(index=False):
-        rows.append(
-            {
-                "appointment_id": item.appointment_id,
-                "week": "This week" if item.start_at.date() < this_monday + 7 * DAY else "Next",
-                "day": f"{item.start_at:%a %b %-d}",
-                "time": f"{item.start_at:%H:%M}–{item.end_at:%H:%M}",
-                "client": item.client,
-                "service": item.service.replace("_", " "),
-                "modality": item.modality.replace("_", " "),
-                "location": item.location,
-                "status": item.status.replace("_", " "),
-            }
-        )
-    return rows
-
-
-def _cards(this: dict[str, Any], following: dict[str, Any]) -> dbc.Row:
-    target = this["target_hours"]
-    target_note = f"{pct(this['booked_of_target'])} of target ({hours(target)})"
-    cards = [
-        kpi_card(
-            "Booked this week",
-            hours(this["booked_hours"]),
-            note=f"{pct(this['booked_utilization'])} of {hours(this['available_hours'])} "
-            f"available · {target_note}",
-            card_id="week-kpi-booked",
-        ),
-        kpi_card(
-            "Kept so far",
-            hours(this["kept_hours"]),
-            note=f"{pct(this['kept_utilization'])} of available time so far · "
-            f"{pct(this['kept_of_target'])} of target",
-            card_id="week-kpi-kept",
-        ),
-        kpi_card(
-            "Sessions kept this week",
-            f"{count(this['kept_sessions'])} of {count(this['target_sessions'])}",
-            note=f"{count(this['booked_sessions'])} booked · target "
-            f"{count(this['target_sessions'])} a week",
-            card_id="week-kpi-sessions",
-        ),
-        kpi_card(
-            "Booked next week",
-            hours(following["booked_hours"]),
-            note=f"{pct(following['booked_utilization'])} of "
-            f"{hours(following['available_hours'])} available",
-            card_id="week-kpi-next",
-        ),
-    ]
-    return dbc.Row([dbc.Col(card, md=3, className="mb-3") for card in cards])
 
 
 @callback(
@@ -247,9 +188,9 @@ def show_week(ctx: CallbackContext, posted: str | None) -> tuple[Any, ...]:
     title = "My week" if ctx.scope else f"Week of {info['name']}"
     return (
         title,
-        _cards(loads[0], loads[1]),
+        load_cards(loads[0], loads[1]),
         week_load_figure(loads_frame),
-        _schedule_rows(appointments, monday),
+        week_rows(appointments, monday),
     )
 
 

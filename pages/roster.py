@@ -13,9 +13,11 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.export import export_buttons, send_table
+from dashboard.components import columns as col
+from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.grid import grid
-from dashboard.format import count, pct
+from dashboard.components.panels import page_header
+from dashboard.format import day_time, in_days, pct
 from dashboard.metrics.roster import roster_rows
 from dashboard.roles import EVERYONE
 
@@ -44,28 +46,17 @@ DIRECTOR_COLUMNS = [
 def layout(**_query: Any) -> html.Div:
     return html.Div(
         [
-            html.H1("Roster", className="h3"),
-            html.P(
+            page_header(
+                "Roster",
                 "Who works at CARE, what they offer and when each can next see a new client "
                 "(the first open 60-minute slot; third next available is the usual measure of "
                 "access).",
-                className="text-body-secondary",
             ),
             export_buttons(ROSTER_EXPORT),
             dcc.Loading(grid(ROSTER_GRID, COLUMNS, row_id="clinician_id", height=640), type="dot"),
             dcc.Store(id=ROSTER_TRIGGER, data=0),
         ]
     )
-
-
-def _when(moment: Any) -> str | None:
-    return None if pd.isna(moment) else f"{pd.Timestamp(moment):%a %b %-d, %H:%M}"
-
-
-def _in_days(value: Any) -> str:
-    if pd.isna(value):
-        return "none within 90 days"
-    return "today" if value == 0 else f"in {count(value)} day{'s' if value != 1 else ''}"
 
 
 def _rows(ctx: CallbackContext) -> pd.DataFrame:
@@ -83,11 +74,11 @@ def _rows(ctx: CallbackContext) -> pd.DataFrame:
             "languages": frame["languages"],
             "accepting": accepting.map({True: "Accepting", False: "Not accepting"}),
             "next_available": [
-                _when(m) if ok else "—"
+                day_time(m) if ok else "—"
                 for m, ok in zip(frame["next_available"], accepting, strict=True)
             ],
             "third_next": [
-                _in_days(d) if ok else "—"
+                in_days(d) if ok else "—"
                 for d, ok in zip(frame["third_next_days"], accepting, strict=True)
             ],
         }
@@ -106,18 +97,12 @@ def _rows(ctx: CallbackContext) -> pd.DataFrame:
 def show_roster(ctx: CallbackContext, _trigger: None) -> list[Any]:
     table = _rows(ctx)
     columns = COLUMNS + (DIRECTOR_COLUMNS if ctx.role == "director" else [])
-    return [table.astype(object).where(table.notna(), None).to_dict("records"), columns]
+    return [col.records(table), columns]
 
 
-@dash.callback(
-    Output(f"{ROSTER_EXPORT}-download", "data"),
-    Input(f"{ROSTER_EXPORT}-csv", "n_clicks"),
-    Input(f"{ROSTER_EXPORT}-xlsx", "n_clicks"),
-    prevent_initial_call=True,
-)
-@secure_callback(roles=EVERYONE, args=[v.clicks(), v.clicks()])
+@dash.callback(*export_io(ROSTER_EXPORT), prevent_initial_call=True)
+@secure_callback(roles=EVERYONE, args=EXPORT_CLICKS)
 def export_roster(ctx: CallbackContext, csv: int, xlsx: int) -> Any:
     if not (csv or xlsx):
         raise PreventUpdate
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{ROSTER_EXPORT}-xlsx" else "csv"
-    return send_table(ctx, _rows(ctx), "roster", fmt)
+    return send_table(ctx, _rows(ctx), "roster")

@@ -6,23 +6,38 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, State, dcc, html
 
 from dashboard.auth import validate as v
-from dashboard.components.filters import MODALITY_LABELS, FilterOptions
+from dashboard.components.filters import (
+    FilterOptions,
+    bar_card,
+    choice_arg,
+    chosen_dimensions,
+    date_arg,
+    dimension_choices,
+    dropdown,
+    field,
+    load_options,
+)
+from dashboard.components.urlsync import QuerySync
+from dashboard.context import state
 from dashboard.figures.schedule import STATUS_LABELS
 from dashboard.metrics.common import Filters
+from db.timeutil import day_start
 from db.vocab import APPOINTMENT_STATUSES, MODALITIES
+
+if TYPE_CHECKING:
+    from dashboard.auth.callbacks import CallbackContext
 
 DATE, VIEW = "sch-date", "sch-view"
 PROGRAM, LOCATION, CLINICIAN = "sch-program", "sch-location", "sch-clinician"
 MODALITY, STATUS = "sch-modality", "sch-status"
-URL_SYNC = "sch-url-sync"
 VIEWS = ("day", "week")
+KEYS = ("date", "view", "program", "location", "clinician", "modality", "status")
 
 INPUTS = [
     Input(DATE, "date"),
@@ -42,50 +57,26 @@ VALIDATORS = [
     v.choice(MODALITIES, what="modality"),
     v.list_of(v.choice(APPOINTMENT_STATUSES, what="status"), max_items=len(APPOINTMENT_STATUSES)),
 ]
-
+STATES = [State(i.component_id, i.component_property) for i in INPUTS]
 # Writes the bar's values into the query string as they change (no data: it runs in the page).
-SYNC_URL_JS = """
-function (date, view, program, location, clinician, modality, status) {
-  const params = new URLSearchParams(window.location.search);
-  const values = {date, view, program, location, clinician, modality,
-                  status: Array.isArray(status) ? status.join(",") : status};
-  Object.entries(values).forEach(([key, value]) => {
-    if (value === null || value === undefined || value === "") params.delete(key);
-    else params.set(key, key === "date" ? String(value).slice(0, 10) : String(value));
-  });
-  const query = params.toString();
-  window.history.replaceState(window.history.state, "",
-    window.location.pathname + (query ? "?" + query : ""));
-  return window.dash_clientside.no_update;
-}
-"""
+URL_SYNC = QuerySync("sch-url-sync", dict(zip(KEYS, INPUTS, strict=True)))
 
 
 def register() -> None:
     """Register the bar's URL sync with the app being built."""
-    dash.clientside_callback(SYNC_URL_JS, Output(URL_SYNC, "data"), *INPUTS)
-
-
-def _one(value: Any, allowed: set[str]) -> str | None:
-    return value if isinstance(value, str) and value in allowed else None
+    URL_SYNC.register()
 
 
 def initial_values(query: Mapping[str, Any], options: FilterOptions, today: dt.date) -> dict:
     """The bar's values from the query string; anything unknown falls back to its default."""
-    try:
-        day = dt.date.fromisoformat(str(query.get("date"))[:10]) if query.get("date") else today
-    except ValueError:
-        day = today
+    day = date_arg(query.get("date")) or today
     if not v.EARLIEST <= day <= v.LATEST:
         day = today
     statuses = str(query.get("status") or "").split(",")
     return {
         "date": day,
-        "view": _one(query.get("view"), set(VIEWS)) or "day",
-        "program": _one(query.get("program"), set(options.programs)),
-        "location": _one(query.get("location"), set(options.locations)),
-        "clinician": _one(query.get("clinician"), {cid for cid, _ in options.clinicians}),
-        "modality": _one(query.get("modality"), set(MODALITIES)),
+        "view": choice_arg(query.get("view"), VIEWS) or "day",
+        **chosen_dimensions(query, options),
         "status": [s for s in APPOINTMENT_STATUSES if s in statuses],
     }
 
@@ -105,83 +96,49 @@ def filters_of(
     return Filters(clinician=clinician, program=program, location=location, modality=modality)
 
 
-def _dropdown(
-    component_id: str, label: str, options: list[dict], value: Any, *, md: int = 2, **kw: Any
-) -> dbc.Col:
-    return dbc.Col(
-        [
-            dbc.Label(label, html_for=component_id, className="small mb-1"),
-            dcc.Dropdown(id=component_id, options=options, value=value, placeholder="All", **kw),
-        ],
-        md=md,
-    )
+def scoped_window(ctx: CallbackContext, values: list[Any]) -> tuple[dt.date, dt.date, Filters]:
+    """The dates shown and the filters (in the user's scope) of the bar's validated values."""
+    day, view, program, location, clinician, modality, _status = values
+    start, end = window(day, view, ctx.now().date())
+    return start, end, ctx.scoped(filters_of(program, location, clinician, modality))
+
+
+def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The dates as the half-open range of moments [start 00:00, the day after end 00:00)."""
+    return day_start(start), day_start(end + dt.timedelta(days=1))
+
+
+def url_schedule_bar(query: Mapping[str, Any]) -> html.Div:
+    """The bar with the values in the page's query string, and the store of its URL sync."""
+    app = state()
+    with app.db.read() as conn:
+        options = load_options(conn)
+    values = initial_values(query, options, app.now().date())
+    return html.Div([schedule_bar(values, options), URL_SYNC.store()])
 
 
 def schedule_bar(values: Mapping[str, Any], options: FilterOptions) -> html.Div:
     """The bar, showing ``values``."""
-    status_options = [{"label": label, "value": key} for key, label in STATUS_LABELS.items()]
-    card = dbc.Card(
-        dbc.CardBody(
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            dbc.Label("Date", html_for=DATE, className="small mb-1"),
-                            dcc.DatePickerSingle(
-                                id=DATE,
-                                date=values["date"].isoformat(),
-                                display_format="YYYY-MM-DD",
-                                first_day_of_week=1,
-                            ),
-                        ],
-                        md=2,
-                    ),
-                    dbc.Col(
-                        [
-                            dbc.Label("View", html_for=VIEW, className="small mb-1 d-block"),
-                            dbc.RadioItems(
-                                id=VIEW,
-                                options=[
-                                    {"label": "Day", "value": "day"},
-                                    {"label": "Week", "value": "week"},
-                                ],
-                                value=values["view"],
-                                inline=True,
-                            ),
-                        ],
-                        md=1,
-                    ),
-                    _dropdown(
-                        PROGRAM,
-                        "Program",
-                        [{"label": p, "value": p} for p in options.programs],
-                        values["program"],
-                    ),
-                    _dropdown(
-                        LOCATION,
-                        "Location",
-                        [{"label": loc, "value": loc} for loc in options.locations],
-                        values["location"],
-                    ),
-                    _dropdown(
-                        CLINICIAN,
-                        "Clinician",
-                        [{"label": name, "value": cid} for cid, name in options.clinicians],
-                        values["clinician"],
-                    ),
-                    _dropdown(
-                        MODALITY,
-                        "Modality",
-                        [{"label": MODALITY_LABELS[m], "value": m} for m in MODALITIES],
-                        values["modality"],
-                        md=1,
-                    ),
-                    _dropdown(STATUS, "Status", status_options, values["status"], multi=True),
-                ],
-                className="g-2 align-items-end",
-            ),
-            className="py-2",
-        ),
-        className="mb-3 filter-bar",
+    day = dcc.DatePickerSingle(
+        id=DATE, date=values["date"].isoformat(), display_format="YYYY-MM-DD", first_day_of_week=1
     )
-    return html.Div(card, role="search", className="d-print-none")
+    view = dbc.RadioItems(
+        id=VIEW,
+        options=[{"label": "Day", "value": "day"}, {"label": "Week", "value": "week"}],
+        value=values["view"],
+        inline=True,
+    )
+    ids = {"program": PROGRAM, "location": LOCATION, "clinician": CLINICIAN, "modality": MODALITY}
+    dimensions = [
+        dropdown(ids[key], label, choices, values[key], md=1 if key == "modality" else 2)
+        for key, (label, choices) in dimension_choices(options).items()
+    ]
+    statuses = [{"label": label, "value": key} for key, label in STATUS_LABELS.items()]
+    return bar_card(
+        [
+            field("Date", day),
+            field("View", view, md=1, block_label=True),
+            *dimensions,
+            dropdown(STATUS, "Status", statuses, values["status"], multi=True),
+        ]
+    )

@@ -15,9 +15,10 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.export import export_buttons, send_table
+from dashboard.components import columns as col
+from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.grid import grid
-from dashboard.format import count
+from dashboard.format import MODALITY_LABELS, count
 from dashboard.metrics import matching
 from dashboard.metrics.schedule_rows import is_rebooked
 from dashboard.roles import FRONT_DESK
@@ -32,7 +33,6 @@ FILL_MODAL, FILL_TITLE, FILL_NOTE, FILL_GRID = (
 )
 FILL_TARGET = "sch-fill-target"
 FILL_EXPORT = "sch-fill-export"
-MODALITY_WORDS = {"in_person": "In person", "telehealth": "Telehealth"}
 FILL_COLUMNS = [
     {"field": "rank", "headerName": "#", "maxWidth": 70},
     {"field": "client", "headerName": "Client", "minWidth": 130},
@@ -109,10 +109,6 @@ def modal() -> html.Div:
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def _slot_of(conn: Any, target: dict[str, Any]) -> matching.SlotToFill | None:
     if target.get("appointment_id"):
         return matching.slot_for_appointment(conn, target["appointment_id"])
@@ -144,7 +140,7 @@ def _fill(ctx: CallbackContext, target: dict[str, Any]) -> tuple[Any, str, pd.Da
         rebooked = bool(target.get("appointment_id")) and is_rebooked(
             conn, slot.clinician_id, slot.start_at, slot.end_at, ctx.rules
         )
-    modality = MODALITY_WORDS.get(slot.modality or "", "In person or telehealth")
+    modality = MODALITY_LABELS.get(slot.modality or "", "In person or telehealth")
     title = (
         f"Fill {slot.start_at:%a %b %-d, %H:%M}–{slot.end_at:%H:%M} with {slot.clinician} "
         f"({slot.program or 'no program'})"
@@ -209,19 +205,12 @@ def register() -> None:
         title, note, ranked = _fill(ctx, target)
         ctx.note_clients(ranked["client_id"] if len(ranked) else [])
         rows = ranked.drop(columns=["client_id"]) if len(ranked) else ranked
-        return [True, title, note, _records(rows), target]
+        return [True, title, note, col.records(rows), target]
 
-    @dash.callback(
-        Output(f"{FILL_EXPORT}-download", "data"),
-        Input(f"{FILL_EXPORT}-csv", "n_clicks"),
-        Input(f"{FILL_EXPORT}-xlsx", "n_clicks"),
-        State(FILL_TARGET, "data"),
-        prevent_initial_call=True,
-    )
-    @secure_callback(roles=FRONT_DESK, args=[v.clicks(), v.clicks(), TARGET])
+    @dash.callback(*export_io(FILL_EXPORT), State(FILL_TARGET, "data"), prevent_initial_call=True)
+    @secure_callback(roles=FRONT_DESK, args=[*EXPORT_CLICKS, TARGET])
     def export_fill(ctx: CallbackContext, csv: int, xlsx: int, target: dict | None) -> Any:
         if not (csv or xlsx) or not target:
             raise PreventUpdate
         _title, _note, ranked = _fill(ctx, target)
-        fmt = "xlsx" if dash.ctx.triggered_id == f"{FILL_EXPORT}-xlsx" else "csv"
-        return send_table(ctx, ranked, "waitlist-fill", fmt, client_column="client_id")
+        return send_table(ctx, ranked, "waitlist-fill", client_column="client_id")

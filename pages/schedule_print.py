@@ -7,26 +7,38 @@ import datetime as dt
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, html
+from dash import ClientsideFunction, Input, Output, dcc, html
 
 from dashboard.components.states import empty
 from dashboard.figures.schedule import STATUS_LABELS
+from dashboard.format import MODALITY_LABELS
 
 PRINT, PRINT_SINK, PRINT_SHEET = "sch-print", "sch-print-sink", "sch-print-sheet"
-MODALITY_WORDS = {"in_person": "In person", "telehealth": "Telehealth"}
 HEADINGS = ("Time", "Client", "Service", "Modality", "Location", "Status")
-PRINT_JS = """
-function (clicks) {
-  if (clicks) { window.print(); }
-  return window.dash_clientside.no_update;
-}
-"""
 
 
 def register() -> None:
-    """Register the print button with the app being built (it runs in the browser)."""
-    dash.clientside_callback(PRINT_JS, Output(PRINT_SINK, "data"), Input(PRINT, "n_clicks"))
+    """Register the print button with the app being built (assets/careboard.js)."""
+    dash.clientside_callback(
+        ClientsideFunction("careboard", "print"),
+        Output(PRINT_SINK, "data"),
+        Input(PRINT, "n_clicks"),
+    )
+
+
+def print_button() -> html.Div:
+    """The button that opens the browser's print dialog, and its (empty) output."""
+    button = dbc.Button(
+        "Print daily schedule",
+        id=PRINT,
+        size="sm",
+        color="secondary",
+        outline=True,
+        className="d-print-none",
+    )
+    return html.Div([button, dcc.Store(id=PRINT_SINK)])
 
 
 def print_sheet(frame: pd.DataFrame, start: dt.date, end: dt.date) -> list[Any]:
@@ -43,7 +55,7 @@ def print_sheet(frame: pd.DataFrame, start: dt.date, end: dt.date) -> list[Any]:
                     html.Td(f"{r.start_at:%H:%M}–{r.end_at:%H:%M}"),
                     html.Td(r.client),
                     html.Td(r.service.replace("_", " ")),
-                    html.Td(MODALITY_WORDS.get(r.modality, r.modality)),
+                    html.Td(MODALITY_LABELS.get(r.modality, r.modality)),
                     html.Td(None if pd.isna(r.location) else r.location),
                     html.Td(STATUS_LABELS.get(r.status, r.status)),
                 ]

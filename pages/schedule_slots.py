@@ -12,15 +12,16 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.export import export_buttons, send_table
+from dashboard.components import columns as col
+from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.grid import grid
 from dashboard.components.states import empty
-from dashboard.format import count
+from dashboard.figures.schedule_lists import next_available_rows, slot_rows
 from dashboard.metrics.schedule_rows import next_available, open_slot_rows
 from dashboard.roles import FRONT_DESK
 from pages import schedule_bar as bar
@@ -29,22 +30,6 @@ from pages.schedule_status import REFRESH
 SLOTS_GRID, NEXT_GRID, PROGRAM_TABLE = "sch-slots-grid", "sch-next-grid", "sch-program-next"
 FILL_FROM_SLOT = "sch-fill-slot"
 SLOTS_EXPORT, NEXT_EXPORT = "sch-slots-export", "sch-next-export"
-MODALITY_WORDS = {"in_person": "In person", "telehealth": "Telehealth"}
-SLOT_ROW_COLUMNS = [
-    "slot_id",
-    "clinician_id",
-    "day",
-    "start",
-    "end",
-    "clinician",
-    "program",
-    "location",
-    "accepting",
-    "freed",
-    "start_at",
-    "end_at",
-]
-
 SLOT_COLUMNS = [
     {"field": "day", "headerName": "Day", "maxWidth": 130},
     {"field": "start", "headerName": "Start", "maxWidth": 90},
@@ -117,75 +102,23 @@ def section() -> html.Section:
 # --- rows ----------------------------------------------------------------------------------------
 
 
+def _filters(ctx: CallbackContext, values: list[Any]) -> Any:
+    """The bar's filters in the user's scope, without modality: slots have none."""
+    _day, _view, program, location, clinician, _modality, _status = values
+    return ctx.scoped(bar.filters_of(program, location, clinician, None))
+
+
 def _slot_rows(ctx: CallbackContext, values: list[Any]) -> pd.DataFrame:
-    day, view, program, location, clinician, _modality, _status = values
-    start, end = bar.window(day, view, ctx.now().date())
-    filters = ctx.scoped(bar.filters_of(program, location, clinician, None))
+    start, end = bar.window(values[0], values[1], ctx.now().date())
     with ctx.db.read() as conn:
-        slots = open_slot_rows(conn, start, end, ctx.now(), filters, ctx.rules)
-    if slots.empty:
-        return pd.DataFrame(columns=SLOT_ROW_COLUMNS)
-    return pd.DataFrame(
-        {
-            "slot_id": slots["clinician_id"]
-            + "|"
-            + slots["start_at"].astype(str)
-            + "|"
-            + slots["location"].fillna("").astype(str),
-            "clinician_id": slots["clinician_id"],
-            "day": slots["start_at"].dt.strftime("%a %b %-d"),
-            "start": slots["start_at"].dt.strftime("%H:%M"),
-            "end": slots["end_at"].dt.strftime("%H:%M"),
-            "clinician": slots["clinician"],
-            "program": slots["program"],
-            "location": slots["location"],
-            "accepting": slots["accepting_new"].map({True: "Accepting", False: "Not accepting"}),
-            "freed": slots["freed_by_cancellation"].map({True: "A cancellation", False: ""}),
-            "start_at": slots["start_at"].dt.strftime("%Y-%m-%dT%H:%M"),
-            "end_at": slots["end_at"].dt.strftime("%Y-%m-%dT%H:%M"),
-        }
-    )
-
-
-def _when(moment: Any) -> str:
-    return "none within 90 days" if pd.isna(moment) else f"{pd.Timestamp(moment):%a %b %-d, %H:%M}"
-
-
-def _in_days(value: Any) -> str:
-    if pd.isna(value):
-        return "none within 90 days"
-    if value == 0:
-        return "today"
-    return f"in {count(value)} day{'s' if value != 1 else ''}"
+        slots = open_slot_rows(conn, start, end, ctx.now(), _filters(ctx, values), ctx.rules)
+    return slot_rows(slots)
 
 
 def _next_rows(ctx: CallbackContext, values: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    _day, _view, program, location, clinician, _modality, _status = values
-    filters = ctx.scoped(bar.filters_of(program, location, clinician, None))
     with ctx.db.read() as conn:
-        per, programs = next_available(conn, ctx.now(), filters, ctx.rules)
-    clinicians = pd.DataFrame(
-        {
-            "clinician_id": per["clinician_id"],
-            "clinician": per["clinician"],
-            "program": per["program"],
-            "next_available": [_when(m) for m in per["next_available"]],
-            "third_next": [_in_days(d) for d in per["third_next_days"]],
-        }
-    )
-    by_program = pd.DataFrame(
-        {
-            "Program": programs["program"],
-            "Clinicians": [count(n) for n in programs["clinicians"]],
-            "Next available": [_when(m) for m in programs["next_available"]],
-            "Third next available (median)": [_in_days(d) for d in programs["third_next_days"]],
-        }
-    )
-    return clinicians, by_program
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+        per, programs = next_available(conn, ctx.now(), _filters(ctx, values), ctx.rules)
+    return next_available_rows(per, programs)
 
 
 # --- callbacks -----------------------------------------------------------------------------------
@@ -211,7 +144,7 @@ def register() -> None:
             if len(programs)
             else empty("No clinician accepting new clients passes these filters.")
         )
-        return [_records(slots), _records(clinicians), table]
+        return [col.records(slots), col.records(clinicians), table]
 
     for prefix, name in ((SLOTS_EXPORT, "open-slots"), (NEXT_EXPORT, "next-available")):
         _register_export(prefix, name)
@@ -225,16 +158,9 @@ def _register_export(prefix: str, name: str) -> None:
             frame = _slot_rows(ctx, list(values)).drop(columns=["slot_id"])
         else:
             frame = _next_rows(ctx, list(values))[0]
-        fmt = "xlsx" if dash.ctx.triggered_id == f"{prefix}-xlsx" else "csv"
-        return send_table(ctx, frame, name, fmt)
+        return send_table(ctx, frame, name)
 
     # Each export is audited under its own name.
     export.__name__ = f"export_{name.replace('-', '_')}"
-    secured = secure_callback(roles=FRONT_DESK, args=[v.clicks(), v.clicks(), *bar.VALIDATORS])
-    dash.callback(
-        Output(f"{prefix}-download", "data"),
-        Input(f"{prefix}-csv", "n_clicks"),
-        Input(f"{prefix}-xlsx", "n_clicks"),
-        *[State(i.component_id, i.component_property) for i in bar.INPUTS],
-        prevent_initial_call=True,
-    )(secured(export))
+    secured = secure_callback(roles=FRONT_DESK, args=[*EXPORT_CLICKS, *bar.VALIDATORS])
+    dash.callback(*export_io(prefix), *bar.STATES, prevent_initial_call=True)(secured(export))

@@ -18,23 +18,19 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.components.export import export_buttons, send_table
+from dashboard.components import columns as col
+from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.filters import (
-    CLINICIAN,
     FILTER_INPUTS,
+    FILTER_STATES,
     FILTER_VALIDATORS,
-    LOCATION,
-    MODALITY,
-    filter_bar,
-    initial_values,
-    load_options,
     period_and_filters,
+    url_filter_bar,
 )
 from dashboard.components.grid import grid
 from dashboard.components.kpi import kpi_card
-from dashboard.context import state
 from dashboard.figures.waitlist import open_by_program, open_over_time, waits_over_time
-from dashboard.format import count, days
+from dashboard.format import MODALITY_LABELS, count, days
 from dashboard.metrics import waitlist_rows
 from dashboard.roles import FRONT_DESK
 from db.scheduling import resolve_entry
@@ -56,7 +52,8 @@ WL_CARDS, WL_OPEN_FIG, WL_WAIT_FIG, WL_PROGRAM_FIG = (
 )
 WL_GRID, WL_REFRESH, WL_MESSAGE, WL_EXPORT = "wl-grid", "wl-refresh", "wl-message", "wl-export"
 WL_SCHEDULED, WL_REMOVE, WL_REASON = "wl-scheduled", "wl-remove", "wl-reason"
-MODALITY_WORDS = {"in_person": "In person", "telehealth": "Telehealth"}
+# Waitlist entries are filtered by program only: the other filters are empty and hidden.
+NOT_FOR_ENTRIES = ("location", "clinician", "modality")
 OUTCOME_COLOURS = {"ok": "success", "unchanged": "info", "conflict": "warning"}
 COLUMNS = [
     {"field": "client", "headerName": "Client", "minWidth": 130},
@@ -79,33 +76,7 @@ SELECTION = v.list_of(
 )
 
 
-def _hide_columns(component: Any, ids: set[str]) -> bool:
-    """Hide each bar column holding one of ``ids``; whether ``component`` holds one."""
-    children = getattr(component, "children", None)
-    parts = children if isinstance(children, list) else [children]
-    holds = getattr(component, "id", None) in ids
-    for part in parts:
-        if part is not None and not isinstance(part, str | int | float):
-            inside = _hide_columns(part, ids)
-            if inside and isinstance(part, dbc.Col):
-                part.style = {"display": "none"}
-            holds = holds or inside
-    return holds
-
-
-def _waitlist_bar(values: dict[str, Any], options: Any) -> Any:
-    """The shared bar with the filters that do not apply to waitlist entries hidden."""
-    hidden = {"location": None, "clinician": None, "modality": None}
-    bar = filter_bar({**values, **hidden}, options, clinician_locked=True)
-    _hide_columns(bar, {LOCATION, CLINICIAN, MODALITY})
-    return bar
-
-
 def layout(**query: Any) -> html.Div:
-    app = state()
-    with app.db.read() as conn:
-        options = load_options(conn)
-    values = initial_values(query, options, app.now().date())
     actions = html.Div(
         [
             dbc.Button(
@@ -129,7 +100,7 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1("Waitlist", className="h3 mb-3"),
-            _waitlist_bar(values, options),
+            url_filter_bar({**query, **dict.fromkeys(NOT_FOR_ENTRIES)}, hide=NOT_FOR_ENTRIES),
             dcc.Loading(html.Div(id=WL_CARDS), type="dot"),
             dbc.Row(
                 [
@@ -169,7 +140,7 @@ def _entries(ctx: CallbackContext, values: list[Any]) -> pd.DataFrame:
         frame = waitlist_rows.open_entries(conn, period.as_of_date, filters.program, ctx.rules)
     frame["referred_at"] = frame["referred_at"].astype(str)
     frame["over_target"] = frame["over_target"].map({True: "Over target", False: ""})
-    frame["preferred_modality"] = frame["preferred_modality"].map(MODALITY_WORDS)
+    frame["preferred_modality"] = frame["preferred_modality"].map(MODALITY_LABELS)
     return frame
 
 
@@ -223,7 +194,7 @@ def show_waitlist(ctx: CallbackContext, *values: Any) -> list[Any]:
         open_over_time(weekly),
         waits_over_time(weekly),
         open_by_program(programs),
-        rows.astype(object).where(rows.notna(), None).to_dict("records"),
+        col.records(rows),
     ]
 
 
@@ -268,17 +239,10 @@ def resolve(
     return [refresh, alert]
 
 
-@dash.callback(
-    Output(f"{WL_EXPORT}-download", "data"),
-    Input(f"{WL_EXPORT}-csv", "n_clicks"),
-    Input(f"{WL_EXPORT}-xlsx", "n_clicks"),
-    *[State(i.component_id, i.component_property) for i in FILTER_INPUTS],
-    prevent_initial_call=True,
-)
-@secure_callback(roles=FRONT_DESK, args=[v.clicks(), v.clicks(), *FILTER_VALIDATORS])
+@dash.callback(*export_io(WL_EXPORT), *FILTER_STATES, prevent_initial_call=True)
+@secure_callback(roles=FRONT_DESK, args=[*EXPORT_CLICKS, *FILTER_VALIDATORS])
 def export_waitlist(ctx: CallbackContext, csv: int, xlsx: int, *values: Any) -> Any:
     if not (csv or xlsx):
         raise PreventUpdate
     frame = _entries(ctx, list(values)).drop(columns=["version"])
-    fmt = "xlsx" if dash.ctx.triggered_id == f"{WL_EXPORT}-xlsx" else "csv"
-    return send_table(ctx, frame, "waitlist", fmt, client_column="client_id")
+    return send_table(ctx, frame, "waitlist", client_column="client_id")

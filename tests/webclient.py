@@ -6,12 +6,14 @@ test can also forge any value a hostile client could post.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
 from typing import Any
 
 import dash
+import numpy as np
 from flask.testing import FlaskClient
 
 from dashboard.app import create_app
@@ -113,3 +115,53 @@ def post_callback(
     headers = {"X-CSRFToken": session_csrf(client), "Content-Type": "application/json"}
     headers.update(kw.pop("headers", {}))
     return client.post("/_dash-update-component", data=json.dumps(body), headers=headers, **kw)
+
+
+def logged_in(app: dash.Dash, username: str) -> FlaskClient:
+    """A test client logged in as ``username`` (password ``PASSWORD``)."""
+    client = app.server.test_client()
+    assert login(client, username).status_code == 302
+    client.get("/")  # registers Dash's pages router
+    return client
+
+
+def outputs(response: Any) -> dict[str, Any]:
+    """A callback response's outputs by component id (the response must be 200)."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["response"]
+
+
+def find(document: Any, component_id: str) -> dict[str, Any] | None:
+    """The component with ``component_id`` in a layout as Dash serialises it."""
+    if isinstance(document, dict):
+        if document.get("props", {}).get("id") == component_id:
+            return document
+        for value in document.values():
+            found = find(value, component_id)
+            if found is not None:
+                return found
+    elif isinstance(document, list):
+        for item in document:
+            found = find(item, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def texts(document: Any) -> list[str]:
+    """Every text child in a serialised layout, in order."""
+    if isinstance(document, str):
+        return [document]
+    if isinstance(document, list):
+        return [text for item in document for text in texts(item)]
+    if isinstance(document, dict):
+        return texts(document.get("props", {}).get("children"))
+    return []
+
+
+def figure_values(data: Any) -> list[Any]:
+    """A figure's array as a list: plotly sends numpy arrays as base64 typed arrays."""
+    if isinstance(data, dict) and "bdata" in data:
+        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+        return array.reshape(data["shape"]).tolist() if "shape" in data else array.tolist()
+    return list(data)

@@ -110,17 +110,24 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 def secure_callback(
-    *, roles: Collection[str], args: Sequence[Validator], phi: bool = False
+    *,
+    roles: Collection[str],
+    args: Sequence[Validator],
+    phi: bool = False,
+    target: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a Dash callback ``fn(ctx, *validated_args)``; see the module docstring.
 
     ``args`` validate the callback's Inputs and States in order. ``phi=True`` marks a callback
-    that returns client-level rows: each call is audited with the clients it noted.
+    that returns client-level rows: each call is audited with the clients it noted. ``target``
+    names it in the audit log (default ``module.function``: a page's part module or a shared
+    component says which page it serves).
     """
     allowed = frozenset(roles)
+    named = target
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        target = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+        target = named or f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
 
         @functools.wraps(fn)
         def wrapper(*raw: Any) -> Any:

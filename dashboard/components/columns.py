@@ -62,12 +62,3 @@ def records(frame: Any) -> list[dict[str, Any]]:
                     else value.isoformat()
                 )
     return rows
-
-
-# ``grid.grid`` sets overlayNoRowsTemplate, an HTML template dash-ag-grid refuses to evaluate
-# without dangerously_allow_code (a console error on every grid); the same words go through
-# localeText instead, which is plain text.
-NO_ROWS = {
-    "overlayNoRowsTemplate": None,
-    "localeText": {"noRowsToShow": "Nothing to show for these filters."},
-}

@@ -1,15 +1,19 @@
 """Cross-filtering: validators that read a chart click (Plotly's ``clickData``) as a clinician
-id or a weekday × hour cell. Clicks are posted by the browser, so they are untrusted like any
-input: a clinician must exist, a cell must be inside the week."""
+id or a weekday × hour cell, and the callback that narrows a page to a clicked clinician.
+Clicks are posted by the browser, so they are untrusted like any input: a clinician must exist,
+a cell must be inside the week."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Sequence
+from typing import Any
 
+import dash
+from dash import Input, Output, callback
+
+from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.auth.validate import InvalidInput, Validator
-
-if TYPE_CHECKING:
-    from dashboard.auth.callbacks import CallbackContext
+from dashboard.components.filters import CLINICIAN
 
 
 def _first_point(value: Any) -> dict[str, Any] | None:
@@ -72,3 +76,26 @@ def time_cell() -> Validator:
         return inner({"points": [{"customdata": value}]}, ctx)
 
     return check
+
+
+def narrow_to_clinician(graphs: Sequence[str], *, roles: Collection[str], page: str) -> None:
+    """Register the callback by which a click on a clinician's bar or heatmap row in one of
+    ``graphs`` sets the filter bar's clinician; ``page`` (a module's ``__name__``) names it in
+    the audit log."""
+
+    @callback(
+        Output(CLINICIAN, "value", allow_duplicate=True),
+        *[Input(graph, "clickData") for graph in graphs],
+        prevent_initial_call=True,
+    )
+    @secure_callback(
+        roles=roles,
+        args=[clicked_clinician() for _ in graphs],
+        target=f"{page.rsplit('.', 1)[-1]}.narrow_to_clinician",
+    )
+    def narrow_to_clinician(ctx: CallbackContext, *clicked: str | None) -> str:
+        trigger = dash.ctx.triggered_id
+        chosen = clicked[list(graphs).index(trigger)] if trigger in graphs else None
+        if chosen is None:
+            raise dash.exceptions.PreventUpdate
+        return chosen

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, dcc, html
 
+from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext
 
 FORMATS = ("csv", "xlsx")
@@ -57,15 +59,31 @@ def export_buttons(prefix: str) -> html.Div:
     )
 
 
+def export_io(prefix: str) -> list[Output | Input]:
+    """The download output and the two buttons' inputs of ``export_buttons(prefix)``; their
+    validators are ``EXPORT_CLICKS``."""
+    return [
+        Output(f"{prefix}-download", "data"),
+        Input(f"{prefix}-csv", "n_clicks"),
+        Input(f"{prefix}-xlsx", "n_clicks"),
+    ]
+
+
+EXPORT_CLICKS = [v.clicks(), v.clicks()]
+
+
 def send_table(
     ctx: CallbackContext,
     frame: pd.DataFrame,
     name: str,
-    fmt: str,
+    fmt: str | None = None,
     *,
     client_column: str | None = None,
 ) -> dict[str, Any]:
-    """The download of ``frame`` as ``name.csv`` or ``name.xlsx``; one audit row per export."""
+    """The download of ``frame`` as ``name.csv`` or ``name.xlsx`` (by default, as the button
+    pressed says: ``…-xlsx`` is Excel); one audit row per export."""
+    if fmt is None:
+        fmt = "xlsx" if str(dash.ctx.triggered_id or "").endswith("-xlsx") else "csv"
     client_ids = list(frame[client_column].dropna().astype(str)) if client_column else None
     ctx.audit("export", "ok", client_ids=client_ids, row_count=len(frame), detail=f"{name}.{fmt}")
     frame = defuse_formulas(frame)

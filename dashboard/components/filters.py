@@ -2,33 +2,39 @@
 
 Its values live in the URL query string (``start``, ``end``, ``program``, ``location``,
 ``clinician``, ``modality``), so a view can be bookmarked, shared and reloaded. A page's layout
-reads them from its query arguments; assets/careboard.js writes them back as they change.
+reads them from its query arguments (``url_filter_bar``); ``FILTER_SYNC`` writes them back as
+they change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, dcc, html
+from dash import Input, State, dcc, html
 from sqlalchemy import Connection
 
 from dashboard.auth import validate as v
+from dashboard.components.urlsync import QuerySync
+from dashboard.context import state
+from dashboard.format import MODALITY_LABELS
 from dashboard.metrics.common import Filters, Period
 from dashboard.metrics.vocabulary import clinicians, locations, programs
 from db.vocab import MODALITIES
 
-START, END = "f-start", "f-end"
+if TYPE_CHECKING:
+    from dashboard.auth.callbacks import CallbackContext
+
 PERIOD = "f-period"
 PROGRAM, LOCATION, CLINICIAN, MODALITY = "f-program", "f-location", "f-clinician", "f-modality"
 DEFAULT_DAYS = 28
 MAX_DAYS = 3 * 366
-MODALITY_LABELS = {"in_person": "In person", "telehealth": "Telehealth"}
 
-# Inputs and validators of every callback that follows the filter bar, in this order.
+# Query keys, inputs and validators of every callback that follows the filter bar, in this order.
+FILTER_KEYS = ("start", "end", "program", "location", "clinician", "modality")
 FILTER_INPUTS = [
     Input(PERIOD, "start_date"),
     Input(PERIOD, "end_date"),
@@ -45,6 +51,10 @@ FILTER_VALIDATORS = [
     v.known("clinician"),
     v.choice(MODALITIES, what="modality"),
 ]
+# The same values as States, for callbacks that a button triggers (exports, writes).
+FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
+# Registered by the app factory; its store is in the page shell.
+FILTER_SYNC = QuerySync("url-sync", dict(zip(FILTER_KEYS, FILTER_INPUTS, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -58,105 +68,111 @@ def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=DEFAULT_DAYS - 1), today
 
 
-def _date_arg(value: Any) -> dt.date | None:
+def date_arg(value: Any) -> dt.date | None:
+    """A date from a query argument (a date-time keeps its date); None for junk."""
     try:
         return dt.date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
 
 
-def _choice_arg(value: Any, allowed: set[str]) -> str | None:
+def choice_arg(value: Any, allowed: Collection[str]) -> str | None:
+    """A query argument that is one of ``allowed``, else None."""
     return value if isinstance(value, str) and value in allowed else None
+
+
+def chosen_dimensions(query: Mapping[str, Any], options: FilterOptions) -> dict[str, str | None]:
+    """Program, location, clinician and modality from query arguments (unknown ones: None)."""
+    return {
+        "program": choice_arg(query.get("program"), options.programs),
+        "location": choice_arg(query.get("location"), options.locations),
+        "clinician": choice_arg(query.get("clinician"), {c for c, _ in options.clinicians}),
+        "modality": choice_arg(query.get("modality"), MODALITIES),
+    }
 
 
 def initial_values(query: Mapping[str, Any], options: FilterOptions, today: dt.date) -> dict:
     """Filter values from a page's query arguments; anything unknown falls back to default."""
-    start, end = _date_arg(query.get("start")), _date_arg(query.get("end"))
+    start, end = date_arg(query.get("start")), date_arg(query.get("end"))
     if start is None or end is None or end < start or (end - start).days > MAX_DAYS:
         start, end = default_period(today)
+    return {"start": start, "end": end, **chosen_dimensions(query, options)}
+
+
+# --- bars ---------------------------------------------------------------------------------------
+
+
+def field(label: str, control: Any, *, md: int | bool = 2, block_label: bool = False) -> dbc.Col:
+    """One column of a bar: a control under its label."""
+    label_class = "small mb-1 d-block" if block_label else "small mb-1"
+    return dbc.Col([dbc.Label(label, html_for=control.id, className=label_class), control], md=md)
+
+
+def dropdown(
+    component_id: str, label: str, options: list[dict], value: Any, *, md: int = 2, **kw: Any
+) -> dbc.Col:
+    """A labelled dropdown whose empty value reads "All"."""
+    kw.setdefault("clearable", True)
+    control = dcc.Dropdown(id=component_id, options=options, value=value, placeholder="All", **kw)
+    return field(label, control, md=md)
+
+
+def period_picker(component_id: str, start: dt.date, end: dt.date) -> dcc.DatePickerRange:
+    return dcc.DatePickerRange(
+        id=component_id,
+        start_date=start.isoformat(),
+        end_date=end.isoformat(),
+        display_format="YYYY-MM-DD",
+        first_day_of_week=1,
+        minimum_nights=0,
+    )
+
+
+def dimension_choices(options: FilterOptions) -> dict[str, tuple[str, list[dict]]]:
+    """Label and dropdown options of program, location, clinician and modality."""
     return {
-        "start": start,
-        "end": end,
-        "program": _choice_arg(query.get("program"), set(options.programs)),
-        "location": _choice_arg(query.get("location"), set(options.locations)),
-        "clinician": _choice_arg(query.get("clinician"), {c for c, _ in options.clinicians}),
-        "modality": _choice_arg(query.get("modality"), set(MODALITIES)),
+        "program": ("Program", [{"label": p, "value": p} for p in options.programs]),
+        "location": ("Location", [{"label": loc, "value": loc} for loc in options.locations]),
+        "clinician": (
+            "Clinician",
+            [{"label": name, "value": cid} for cid, name in options.clinicians],
+        ),
+        "modality": (
+            "Modality",
+            [{"label": MODALITY_LABELS[m], "value": m} for m in MODALITIES],
+        ),
     }
 
 
-def _dropdown(component_id: str, label: str, options: list[dict], value: str | None) -> dbc.Col:
-    return dbc.Col(
-        [
-            dbc.Label(label, html_for=component_id, className="small mb-1"),
-            dcc.Dropdown(
-                id=component_id,
-                options=options,
-                value=value,
-                placeholder="All",
-                clearable=True,
-            ),
-        ],
-        md=2,
-    )
+def bar_card(columns: list[dbc.Col]) -> html.Div:
+    """A bar of filters in a card, found as a search landmark; not printed."""
+    row = dbc.Row(columns, className="g-2 align-items-end")
+    card = dbc.Card(dbc.CardBody(row, className="py-2"), className="mb-3 filter-bar d-print-none")
+    return html.Div(card, role="search")
 
 
 def filter_bar(
-    values: Mapping[str, Any], options: FilterOptions, *, clinician_locked: bool = False
+    values: Mapping[str, Any], options: FilterOptions, *, hide: Collection[str] = ()
 ) -> html.Div:
-    """The filter bar with ``values``; a clinician user's clinician filter is fixed and hidden."""
-    clinician_col = _dropdown(
-        CLINICIAN,
-        "Clinician",
-        [{"label": name, "value": cid} for cid, name in options.clinicians],
-        values["clinician"],
-    )
-    if clinician_locked:
-        clinician_col.style = {"display": "none"}
-    card = dbc.Card(
-        dbc.CardBody(
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            dbc.Label("Period", html_for=PERIOD, className="small mb-1"),
-                            dcc.DatePickerRange(
-                                id=PERIOD,
-                                start_date=values["start"].isoformat(),
-                                end_date=values["end"].isoformat(),
-                                display_format="YYYY-MM-DD",
-                                first_day_of_week=1,
-                                minimum_nights=0,
-                            ),
-                        ],
-                        md=4,
-                    ),
-                    _dropdown(
-                        PROGRAM,
-                        "Program",
-                        [{"label": p, "value": p} for p in options.programs],
-                        values["program"],
-                    ),
-                    _dropdown(
-                        LOCATION,
-                        "Location",
-                        [{"label": loc, "value": loc} for loc in options.locations],
-                        values["location"],
-                    ),
-                    clinician_col,
-                    _dropdown(
-                        MODALITY,
-                        "Modality",
-                        [{"label": MODALITY_LABELS[m], "value": m} for m in MODALITIES],
-                        values["modality"],
-                    ),
-                ],
-                className="g-2 align-items-end",
-            ),
-            className="py-2",
-        ),
-        className="mb-3 filter-bar d-print-none",
-    )
-    return html.Div(card, role="search")
+    """The filter bar with ``values``. The filters named in ``hide`` (``program``,
+    ``location``, ``clinician``, ``modality``) keep their value but are not shown: one fixed
+    by the page (a clinician's own page), or one that does not apply to it."""
+    ids = {"program": PROGRAM, "location": LOCATION, "clinician": CLINICIAN, "modality": MODALITY}
+    columns = [field("Period", period_picker(PERIOD, values["start"], values["end"]), md=4)]
+    for key, (label, choices) in dimension_choices(options).items():
+        column = dropdown(ids[key], label, choices, values[key])
+        if key in hide:
+            column.style = {"display": "none"}
+        columns.append(column)
+    return bar_card(columns)
+
+
+def url_filter_bar(query: Mapping[str, Any], *, hide: Collection[str] = ()) -> html.Div:
+    """The filter bar with the values in the page's query string (junk ignored)."""
+    app = state()
+    with app.db.read() as conn:
+        options = load_options(conn)
+    return filter_bar(initial_values(query, options, app.now().date()), options, hide=hide)
 
 
 def period_and_filters(
@@ -179,8 +195,12 @@ def period_and_filters(
     return Period.make(start, end, now=now), Filters(clinician, program, location, modality)
 
 
-def html_label(text: str) -> html.Span:
-    return html.Span(text, className="small text-body-secondary")
+def scoped_period_and_filters(
+    ctx: CallbackContext, values: Sequence[Any]
+) -> tuple[Period, Filters]:
+    """``period_and_filters`` of the bar's validated values, as of now, in the user's scope."""
+    period, filters = period_and_filters(*values, now=ctx.now())
+    return period, ctx.scoped(filters)
 
 
 def load_options(conn: Connection) -> FilterOptions:

@@ -18,8 +18,10 @@ def grid(
     page_size: int = PAGE_SIZE,
     selectable: bool = False,
     options: dict[str, Any] | None = None,
+    no_rows: str | None = None,
 ) -> dag.AgGrid:
-    """A client-side grid (rows come from a callback); ``row_id`` keeps rows stable on update."""
+    """A client-side grid (rows come from a callback); ``row_id`` keeps rows stable on update;
+    ``no_rows`` replaces AG Grid's "No Rows To Show"."""
     grid_options: dict[str, Any] = {
         "pagination": True,
         "paginationPageSize": page_size,
@@ -29,6 +31,10 @@ def grid(
         "enableCellTextSelection": True,
         "suppressMenuHide": True,
     }
+    if no_rows:
+        # Plain text through localeText: an overlay template is HTML, which dash-ag-grid
+        # refuses to evaluate under its XSS guard.
+        grid_options["localeText"] = {"noRowsToShow": no_rows}
     if selectable:
         grid_options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True}
     grid_options.update(options or {})

@@ -32,5 +32,8 @@ def unavailable() -> dbc.Alert:
     )
 
 
-def empty(message: str = "Nothing to show for these filters.") -> html.P:
+NOTHING_FOR_FILTERS = "Nothing to show for these filters."
+
+
+def empty(message: str = NOTHING_FOR_FILTERS) -> html.P:
     return html.P(message, className="text-body-secondary fst-italic my-3")

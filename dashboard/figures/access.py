@@ -12,7 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from dashboard.figures.caseloads import _height
-from dashboard.figures.theme import PALETTE, TEMPLATE, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
 from dashboard.format import count, days
 from db.vocab import WEEKDAYS
 
@@ -214,18 +214,5 @@ def time_of_week_bars(frame: pd.DataFrame, title: str) -> go.Figure:
         ("booked", "Booked in period", PALETTE[0]),
         ("open_slots", "Open slots, next 28 days", PALETTE[2]),
     ):
-        figure.add_trace(
-            go.Bar(
-                y=frame["name"],
-                x=frame[key],
-                name=name,
-                orientation="h",
-                marker_color=color,
-                customdata=frame["clinician_id"],
-                text=[count(v) for v in frame[key]],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate="%{y}: %{text}<extra>" + name + "</extra>",
-            )
-        )
+        figure.add_trace(clinician_bar(frame, key, name, color, count))
     return figure

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.figures.theme import PALETTE, TEMPLATE, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
 from dashboard.format import count, number, pct
 
 ROW_PX = 24
@@ -40,28 +40,13 @@ def _bars(frame: pd.DataFrame, title: str) -> go.Figure:
     return figure
 
 
-def _bar(frame: pd.DataFrame, column: str, name: str, color: str, fmt) -> go.Bar:  # type: ignore[no-untyped-def]
-    return go.Bar(
-        y=frame["name"],
-        x=frame[column],
-        name=name,
-        orientation="h",
-        marker_color=color,
-        customdata=frame["clinician_id"],
-        text=[fmt(v) for v in frame[column]],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra>" + name + "</extra>",
-    )
-
-
 def utilization_bars(frame: pd.DataFrame) -> go.Figure:
     """Booked and kept utilization per clinician, with the 100% line."""
     if frame.empty:
         return empty_figure()
     figure = _bars(frame, "Booked and kept utilization of available hours")
-    figure.add_trace(_bar(frame, "booked_utilization", "Booked", PALETTE[0], pct))
-    figure.add_trace(_bar(frame, "kept_utilization", "Kept", PALETTE[2], pct))
+    figure.add_trace(clinician_bar(frame, "booked_utilization", "Booked", PALETTE[0], pct))
+    figure.add_trace(clinician_bar(frame, "kept_utilization", "Kept", PALETTE[2], pct))
     figure.add_vline(x=1, line_dash="dot", line_color="#6c757d")
     figure.update_xaxes(tickformat=".0%", rangemode="tozero")
     return figure
@@ -85,7 +70,9 @@ def sessions_bars(frame: pd.DataFrame) -> go.Figure:
         return empty_figure()
     figure = _bars(frame, "Kept sessions per week against target")
     figure.add_trace(
-        _bar(frame, "sessions_per_week", "Sessions per week", PALETTE[0], lambda v: number(v, 1))
+        clinician_bar(
+            frame, "sessions_per_week", "Sessions per week", PALETTE[0], lambda v: number(v, 1)
+        )
     )
     figure.add_trace(_marks(frame, "weekly_session_target", "Target"))
     return figure
@@ -127,9 +114,11 @@ def attendance_bars(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return empty_figure()
     figure = _bars(frame, "No-show and late-cancel rates")
-    figure.add_trace(_bar(frame, "no_show_rate", "No-show", PALETTE[5], lambda v: pct(v, 1)))
     figure.add_trace(
-        _bar(frame, "late_cancel_rate", "Late cancel", PALETTE[1], lambda v: pct(v, 1))
+        clinician_bar(frame, "no_show_rate", "No-show", PALETTE[5], lambda v: pct(v, 1))
+    )
+    figure.add_trace(
+        clinician_bar(frame, "late_cancel_rate", "Late cancel", PALETTE[1], lambda v: pct(v, 1))
     )
     figure.update_xaxes(tickformat=".0%", rangemode="tozero")
     return figure

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.figures.caseloads import _height
-from dashboard.figures.theme import PALETTE, TEMPLATE, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
 from dashboard.format import count, number, pct
 
 SCORE_NAMES = {"upc": "UPC", "coc": "COC", "secon": "SECON"}
@@ -119,34 +119,10 @@ def feedback_by_clinician(frame: pd.DataFrame) -> go.Figure:
         subplot_titles=["Feedback collected (SRS or ORS)", "Low-alliance sessions"],
     )
     figure.add_trace(
-        go.Bar(
-            y=frame["name"],
-            x=frame["feedback_rate"],
-            orientation="h",
-            marker_color=PALETTE[0],
-            customdata=frame["clinician_id"],
-            text=[pct(v) for v in frame["feedback_rate"]],
-            textposition="outside",
-            cliponaxis=False,
-            name="Feedback rate",
-            hovertemplate="%{y}: %{text}<extra>Feedback rate</extra>",
-        ),
-        row=1,
-        col=1,
+        clinician_bar(frame, "feedback_rate", "Feedback rate", PALETTE[0], pct), row=1, col=1
     )
     figure.add_trace(
-        go.Bar(
-            y=frame["name"],
-            x=frame["low_alliance_sessions"],
-            orientation="h",
-            marker_color=PALETTE[1],
-            customdata=frame["clinician_id"],
-            text=[count(v) for v in frame["low_alliance_sessions"]],
-            textposition="outside",
-            cliponaxis=False,
-            name="Low-alliance sessions",
-            hovertemplate="%{y}: %{text}<extra>Low-alliance sessions</extra>",
-        ),
+        clinician_bar(frame, "low_alliance_sessions", "Low-alliance sessions", PALETTE[1], count),
         row=1,
         col=2,
     )

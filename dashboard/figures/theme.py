@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -35,3 +39,22 @@ def empty_figure(message: str = "No data for these filters") -> go.Figure:
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
     return figure
+
+
+def clinician_bar(
+    frame: pd.DataFrame, column: str, name: str, color: str, fmt: Callable[[Any], str]
+) -> go.Bar:
+    """A horizontal bar per clinician (``name`` on the y axis), labelled with ``fmt``; each
+    bar carries its clinician id, so a click can narrow the page to them."""
+    return go.Bar(
+        y=frame["name"],
+        x=frame[column],
+        name=name,
+        orientation="h",
+        marker_color=color,
+        customdata=frame["clinician_id"],
+        text=[fmt(v) for v in frame[column]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra>" + name + "</extra>",
+    )

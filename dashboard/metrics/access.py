@@ -27,6 +27,8 @@ from dashboard.metrics.common import (
     days,
     in_period,
     is_held,
+    open_entry_condition,
+    waitlist_conditions,
 )
 from dashboard.metrics.director import clinician_profiles
 from dashboard.metrics.sqlfn import MONDAY_OFFSET, epoch_day, epoch_minute
@@ -51,17 +53,6 @@ TIME_OF_WEEK_COLUMNS = ["clinician_id", "booked", "open_slots"]
 TNA_COLUMNS = ["week", "clinician_id", "program", "third_next_available_days"]
 # Open slots at a time of the week are counted this many days ahead of as-of.
 OPEN_SLOT_DAYS = 28
-
-
-def _program_only(filters: Filters) -> list[ColumnElement[bool]]:
-    return [WaitlistEntry.program == filters.program] if filters.program else []
-
-
-def _open_on(day: dt.date) -> ColumnElement[bool]:
-    return and_(
-        WaitlistEntry.referred_at <= day,
-        or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > day),
-    )
 
 
 def _target(rules: Rules, priority: str) -> float:
@@ -89,7 +80,7 @@ def waitlist_daily(
         .where(
             WaitlistEntry.referred_at <= last,
             or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > period.start),
-            *_program_only(filters),
+            *waitlist_conditions(filters),
         )
         .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at, WaitlistEntry.resolved_at)
     )
@@ -119,7 +110,7 @@ def open_waits(conn: Connection, period: Period, filters: Filters, rules: Rules)
     as_of_date = period.as_of_date
     stmt = (
         select(WaitlistEntry.priority, WaitlistEntry.referred_at, func.count().label("entries"))
-        .where(_open_on(as_of_date), *_program_only(filters))
+        .where(open_entry_condition(as_of_date), *waitlist_conditions(filters))
         .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at)
     )
     rows = [
@@ -155,7 +146,7 @@ def over_target_entries(
             WaitlistEntry.preferred_modality,
             WaitlistEntry.language,
         )
-        .where(_open_on(as_of_date), or_(*conditions), *_program_only(filters))
+        .where(open_entry_condition(as_of_date), or_(*conditions), *waitlist_conditions(filters))
         .order_by(WaitlistEntry.referred_at, WaitlistEntry.entry_id)
     )
     records = [

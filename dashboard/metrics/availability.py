@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Collection, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,19 +24,15 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from dashboard.metrics.common import (
     ONE_DAY,
     Filters,
-    Period,
     Rules,
     all_of,
-    appointment_conditions,
     clinician_conditions,
-    in_period,
     is_held,
 )
-from db.models import Appointment, Availability, Client, Clinician, TimeOff, WaitlistEntry
+from db.models import Appointment, Availability, Clinician, TimeOff
 
 INTERVAL_COLUMNS = ["clinician_id", "location", "start_at", "end_at"]
 THIRD_NEXT_COLUMNS = ["clinician_id", "next_available", "third_next_available_days"]
-DIMENSIONS = ("clinician", "program", "location", "modality")
 EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_DAY = EPOCH.date()
 DAY_SECONDS = 86_400
@@ -486,42 +481,8 @@ def third_next_available(
 # --- the groups of a breakdown ------------------------------------------------------------------
 
 
-def dimension_values(conn: Connection, period: Period, filters: Filters, by: str) -> list[str]:
-    """The values of a dimension found in the data, for a breakdown of keys that the dimension
-    does not filter (they carry their unfiltered value in every group), so those keys have a
-    row wherever another area may have one: clinician: every clinician; program: those of
-    clinicians, clients and waitlist entries; location: clinicians' homes, block locations and
-    the locations of the period's appointments that pass the filters; modality: those of the
-    period's appointments that pass the filters. A filter on the dimension itself keeps only
-    its value."""
-    queries: list[Any]
-    if by == "clinician":
-        queries = [select(Clinician.clinician_id)]
-    elif by == "program":
-        queries = [select(Clinician.program), select(Client.program)]
-        queries.append(select(WaitlistEntry.program))
-    elif by == "location":
-        others = dataclasses.replace(filters, location=None)
-        queries = [select(Clinician.location), select(Availability.location)]
-        queries.append(_period_appointments(Appointment.location, period, others))
-    elif by == "modality":
-        others = dataclasses.replace(filters, modality=None)
-        queries = [_period_appointments(Appointment.modality, period, others)]
-    else:
-        raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
-    values = {value for stmt in queries for value in conn.execute(stmt.distinct()).scalars()}
-    own = getattr(filters, by)
-    return sorted(value for value in values if value is not None and own in (None, value))
-
-
-def _period_appointments(column: Any, period: Period, filters: Filters) -> Any:
-    return select(column).where(in_period(period), *appointment_conditions(filters))
-
-
 __all__ = [
-    "DIMENSIONS",
     "available_intervals",
-    "dimension_values",
     "open_slots",
     "third_next_available",
 ]

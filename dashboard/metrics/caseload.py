@@ -12,11 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
-from dashboard.metrics.attendance import PRACTICE, check_dimension, frame
-from dashboard.metrics.availability import dimension_values
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -26,6 +23,18 @@ from dashboard.metrics.common import (
     clinician_conditions,
     rate,
     ratio,
+)
+from dashboard.metrics.grouping import (
+    DIMENSIONS,
+    PRACTICE,
+    check_dimension,
+    client_group_column,
+    count_if,
+    dimension_values,
+    frame,
+    group_of,
+    join_home,
+    with_group,
 )
 from db.models import Client, Clinician
 
@@ -37,24 +46,9 @@ KEYS: tuple[str, ...] = (
     "discharges",
 )
 ZERO_KEYS: frozenset[str] = frozenset({"active_caseload", "new_clients", "discharges"})
-DIMENSIONS = ("clinician", "program", "location", "modality")
 CLIENT_COUNTS = ("active_caseload", "new_clients", "discharges")
 # caseload_capacity may be null, so it stays float64 like the rates.
 COUNT_KEYS = CLIENT_COUNTS
-
-# The primary clinician, joined only to group clients by home location. An alias, so that the
-# clinician subquery of the location filter is never auto-correlated to it.
-HOME = aliased(Clinician, name="home_clinician")
-
-
-def _client_group(by: str | None) -> ColumnElement[Any] | None:
-    """Filter table, "clients" column: primary clinician, program, the primary clinician's
-    home location."""
-    return {
-        "clinician": Client.primary_clinician_id,
-        "program": Client.program,
-        "location": HOME.location,
-    }.get(by or "")
 
 
 def _clinician_group(by: str | None) -> ColumnElement[Any] | None:
@@ -79,19 +73,17 @@ def _client_counts(
         "new_clients": within_period(Client.intake_date),
         "discharges": within_period(Client.discharge_date),
     }
-    columns = [func.coalesce(func.sum(case((c, 1), else_=0)), 0).label(k) for k, c in sums.items()]
-    stmt = select(*columns).where(
-        Client.primary_clinician_id.is_not(None), *client_conditions(filters)
+    columns = [func.coalesce(count_if(c), 0).label(k) for k, c in sums.items()]
+    group = client_group_column(by)
+    stmt = (
+        select(*columns)
+        .select_from(join_home(Client.__table__, by))
+        .where(Client.primary_clinician_id.is_not(None), *client_conditions(filters))
     )
-    group = _client_group(by)
-    if group is None:
-        row = conn.execute(stmt).one()
-        return {PRACTICE: {key: int(row._mapping[key]) for key in CLIENT_COUNTS}}
-    if by == "location":
-        stmt = stmt.join(HOME, HOME.clinician_id == Client.primary_clinician_id)
-    stmt = stmt.add_columns(group.label("grp")).where(group.is_not(None)).group_by(group)
+    if group is not None:
+        stmt = with_group(stmt.where(group.is_not(None)), group)
     return {
-        row.grp: {key: int(row._mapping[key]) for key in CLIENT_COUNTS}
+        group_of(row, group): {key: int(row._mapping[key]) for key in CLIENT_COUNTS}
         for row in conn.execute(stmt)
     }
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, select, true
+from sqlalchemy import ColumnElement, and_, case, literal, or_, select, true
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from db.models import Appointment, Client, Clinician
+from db.models import Appointment, Client, Clinician, WaitlistEntry
 from db.vocab import FRONT_DESK, HELD_STATUSES, KEPT_STATUSES, NON_VISIT_SERVICES
 
 ONE_DAY = dt.timedelta(days=1)
@@ -195,6 +195,14 @@ def client_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def appointments_of_clients(filters: Filters) -> list[ColumnElement[bool]]:
+    """Appointments of the clients that pass the client filters (none: every appointment)."""
+    conditions = client_conditions(filters)
+    if not conditions:
+        return []
+    return [Appointment.client_id.in_(select(Client.client_id).where(all_of(conditions)))]
+
+
 def active_client_condition(as_of_date: dt.date) -> ColumnElement[bool]:
     """On a caseload as of a date. A client with no primary clinician is on nobody's caseload
     (someone still waiting for intake), so is not counted as active."""
@@ -202,6 +210,22 @@ def active_client_condition(as_of_date: dt.date) -> ColumnElement[bool]:
         Client.primary_clinician_id.is_not(None),
         Client.intake_date <= as_of_date,
         (Client.discharge_date.is_(None)) | (Client.discharge_date > as_of_date),
+    )
+
+
+# --- waitlist entries --------------------------------------------------------------------------
+
+
+def waitlist_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """Filter-table column "waitlist entries": program only."""
+    return [WaitlistEntry.program == filters.program] if filters.program else []
+
+
+def open_entry_condition(day: dt.date) -> ColumnElement[bool]:
+    """Open on a date: referred by then and not resolved by then."""
+    return and_(
+        WaitlistEntry.referred_at <= day,
+        or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > day),
     )
 
 

@@ -1,5 +1,5 @@
 """Continuity of care (metrics.md): UPC, Bice–Boxerman COC and sequential continuity (SECON)
-over each client's visits in the period, and the grouping helpers the client-based areas share.
+over each client's visits in the period.
 
 The per-client counts (N, n_i, consecutive same-clinician pairs) are aggregated in SQL with a
 LAG window; only one row per counted client comes back. The means over clients are taken in
@@ -12,34 +12,33 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    FromClause,
-    Select,
-    case,
-    func,
-    select,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, FromClause, case, func, select
 
-from dashboard.metrics.availability import dimension_values
 from dashboard.metrics.common import (
     Filters,
     Period,
     Rules,
-    all_of,
-    client_conditions,
+    appointments_of_clients,
     in_period,
     is_visit,
 )
-from dashboard.metrics.sqlfn import MONDAY_OFFSET, epoch_day, epoch_week
-from db.models import Appointment, Client, Clinician
+from dashboard.metrics.grouping import (
+    DIMENSIONS,
+    PRACTICE,
+    check_dimension,
+    client_group_column,
+    frame,
+    group_of,
+    join_home,
+    repeat_for_modalities,
+)
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
+from db.models import Appointment, Client
 
 KEYS: tuple[str, ...] = (
     "continuity_clients",
@@ -49,116 +48,11 @@ KEYS: tuple[str, ...] = (
     "clients_with_clinician_change",
 )
 ZERO_KEYS: frozenset[str] = frozenset({"continuity_clients", "clients_with_clinician_change"})
-DIMENSIONS = ("clinician", "program", "location", "modality")
-PRACTICE = "practice"
-EPOCH = dt.date(1970, 1, 1)
-
-# The primary clinician of a client, joined only to group by their home location. An alias, so
-# the clinician subqueries of the filters are never auto-correlated to it.
-HOME = aliased(Clinician, name="home_clinician")
-
-
-# --- grouping helpers shared by the client-based areas ------------------------------------------
-
-
-def check_dimension(by: str | None) -> None:
-    if by is not None and by not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
-
-
-def client_group_column(by: str | None) -> ColumnElement[Any] | None:
-    """The client column a client-based indicator groups by (filter table, "clients" column);
-    None for the practice and for modality, which does not filter clients."""
-    if by == "clinician":
-        return Client.primary_clinician_id
-    if by == "program":
-        return Client.program
-    if by == "location":
-        return HOME.location
-    return None
-
-
-def join_home(source: FromClause, by: str | None) -> FromClause:
-    """``source`` (which includes clients) joined to the primary clinician when grouping by
-    location."""
-    if by != "location":
-        return source
-    return source.outerjoin(HOME, HOME.clinician_id == Client.primary_clinician_id)
-
-
-def with_group(stmt: Select[Any], column: ColumnElement[Any] | None) -> Select[Any]:
-    """``stmt`` with a leading ``grp`` column grouped by, or unchanged for the practice."""
-    if column is None:
-        return stmt
-    return stmt.add_columns(column.label("grp")).group_by(column)
-
-
-def group_of(row: Any, column: ColumnElement[Any] | None) -> Any:
-    return PRACTICE if column is None else row.grp
-
-
-def modality_values(conn: Connection, period: Period, filters: Filters) -> list[str]:
-    """The modalities found in the data (the period's appointments that pass the filters, as
-    ``availability.dimension_values`` defines them for every area). Areas that modality does not
-    filter repeat their value under each."""
-    return dimension_values(conn, period, filters, "modality")
-
-
-def frame(
-    rows: Mapping[Any, Mapping[str, Any]],
-    keys: Sequence[str],
-    zero_keys: Iterable[str],
-    by: str | None,
-) -> pd.DataFrame:
-    """The contract's DataFrame: one column per key, counts as int64 (0 when a group lacks
-    them), everything else float64 with NaN for null; groups with a null value are dropped
-    (no filter selects them), the rest sorted."""
-    zero = frozenset(zero_keys)
-    groups = sorted(group for group in rows if group is not None)
-    data = {
-        key: [rows[group].get(key, 0 if key in zero else None) for group in groups] for key in keys
-    }
-    result = pd.DataFrame(data, index=pd.Index(groups, name=by, dtype=object), columns=list(keys))
-    for key in keys:
-        result[key] = result[key].astype("int64" if key in zero else "float64")
-    return result
-
-
-def repeat_for_modalities(
-    conn: Connection, period: Period, filters: Filters, practice_row: Mapping[str, Any]
-) -> dict[Any, Mapping[str, Any]]:
-    """Modality does not filter this area: every modality found carries the unfiltered value."""
-    return {modality: practice_row for modality in modality_values(conn, period, filters)}
-
-
-def merge_groups(*parts: Mapping[Any, Mapping[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """Rows from several queries over the same groups, joined by group (outer join)."""
-    merged: dict[Any, dict[str, Any]] = {}
-    for part in parts:
-        for group, row in part.items():
-            merged.setdefault(group, {}).update(row)
-    return merged
 
 
 def exact_rate(value: Fraction | None) -> float | None:
     """A fraction rounded to 4 decimals exactly (half to even), as a float."""
     return None if value is None else float(round(value, 4))
-
-
-def monday_of_week(week_number: int) -> dt.date:
-    """The Monday of an ``epoch_week`` number."""
-    return EPOCH + dt.timedelta(days=int(week_number) * 7 - MONDAY_OFFSET)
-
-
-# --- continuity ---------------------------------------------------------------------------------
-
-
-def appointments_of_clients(filters: Filters) -> list[ColumnElement[bool]]:
-    """Appointments of the clients that pass the client filters (none: every appointment)."""
-    conditions = client_conditions(filters)
-    if not conditions:
-        return []
-    return [Appointment.client_id.in_(select(Client.client_id).where(all_of(conditions)))]
 
 
 def _client_visit_counts(period: Period, filters: Filters, *, weekly: bool = False) -> FromClause:

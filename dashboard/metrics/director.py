@@ -37,9 +37,8 @@ from dashboard.metrics.common import (
     rate,
     ratio,
 )
-from dashboard.metrics.continuity import monday_of_week
 from dashboard.metrics.report import ALL_KEYS, clinician_rows
-from dashboard.metrics.sqlfn import epoch_day, epoch_week
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
 

@@ -15,18 +15,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    and_,
-    case,
-    exists,
-    func,
-    or_,
-    select,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 
 from dashboard.metrics.common import (
     Filters,
@@ -35,6 +24,7 @@ from dashboard.metrics.common import (
     active_client_condition,
     all_of,
     appointment_conditions,
+    appointments_of_clients,
     client_conditions,
     in_period,
     is_held,
@@ -43,13 +33,16 @@ from dashboard.metrics.common import (
     rate,
     ratio,
 )
-from dashboard.metrics.continuity import (
+from dashboard.metrics.grouping import (
+    DIMENSIONS,
     PRACTICE,
-    appointments_of_clients,
+    appointment_group_column,
     check_dimension,
     client_group_column,
+    count_if,
     frame,
-    group_of,
+    grouped_rows,
+    join_appointment_client,
     join_home,
     merge_groups,
     repeat_for_modalities,
@@ -69,21 +62,9 @@ KEYS: tuple[str, ...] = (
     "low_alliance_sessions",
 )
 ZERO_KEYS: frozenset[str] = frozenset({"lost_to_follow_up", "low_alliance_sessions"})
-DIMENSIONS = ("clinician", "program", "location", "modality")
 EARLY_ENGAGEMENT_DAYS = 30
 FUH_WINDOWS = (7, 30)
 HOSPITAL_DISCHARGE = "hospital_discharge"
-
-# The appointment's client, joined only to group appointments by the client's program.
-OWNER = aliased(Client, name="owner_client")
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _rows(conn: Connection, stmt: Select[Any], column: ColumnElement[Any] | None) -> dict[Any, Any]:
-    return {group_of(row, column): row for row in conn.execute(stmt)}
 
 
 # --- lost to follow-up --------------------------------------------------------------------------
@@ -120,14 +101,14 @@ def _lost_to_follow_up(
 ) -> dict[Any, dict[str, Any]]:
     column = client_group_column(by)
     stmt = with_group(
-        select(_count(_lost_condition(period, rules)).label("lost"))
+        select(count_if(_lost_condition(period, rules)).label("lost"))
         .select_from(join_home(Client.__table__, by))
         .where(*_active_clients(period, filters)),
         column,
     )
     return {
         group: {"lost_to_follow_up": int(row.lost or 0)}
-        for group, row in _rows(conn, stmt, column).items()
+        for group, row in grouped_rows(conn, stmt, column).items()
     }
 
 
@@ -191,14 +172,14 @@ def _early_engagement(
     column = client_group_column(by)
     source = first_in_period.join(Client, Client.client_id == first_in_period.c.client_id)
     stmt = with_group(
-        select(func.count().label("clients"), _count(second_visit).label("engaged"))
+        select(func.count().label("clients"), count_if(second_visit).label("engaged"))
         .select_from(join_home(source, by))
         .where(~earlier_visit, first_at < eligible_before),
         column,
     )
     return {
         group: {"early_engagement_rate": rate(ratio(int(row.engaged or 0), int(row.clients)))}
-        for group, row in _rows(conn, stmt, column).items()
+        for group, row in grouped_rows(conn, stmt, column).items()
     }
 
 
@@ -245,9 +226,9 @@ def _fuh(
     stmt = with_group(
         select(
             func.count().label("short_base"),
-            _count(_followed_within(period, short)).label("short_kept"),
-            _count(_discharge_eligible(period, long)).label("long_base"),
-            _count(and_(_discharge_eligible(period, long), _followed_within(period, long))).label(
+            count_if(_followed_within(period, short)).label("short_kept"),
+            count_if(_discharge_eligible(period, long)).label("long_base"),
+            count_if(and_(_discharge_eligible(period, long), _followed_within(period, long))).label(
                 "long_kept"
             ),
         )
@@ -264,24 +245,11 @@ def _fuh(
             "fuh7_rate": rate(ratio(int(row.short_kept or 0), int(row.short_base))),
             "fuh30_rate": rate(ratio(int(row.long_kept or 0), int(row.long_base or 0))),
         }
-        for group, row in _rows(conn, stmt, column).items()
+        for group, row in grouped_rows(conn, stmt, column).items()
     }
 
 
 # --- session feedback ---------------------------------------------------------------------------
-
-
-def _appointment_group_column(by: str | None) -> ColumnElement[Any] | None:
-    """The appointment column feedback groups by (filter table, "appointments" column)."""
-    if by == "clinician":
-        return Appointment.clinician_id
-    if by == "program":
-        return OWNER.program
-    if by == "location":
-        return Appointment.location
-    if by == "modality":
-        return Appointment.modality
-    return None
 
 
 def _feedback(
@@ -289,18 +257,17 @@ def _feedback(
 ) -> dict[Any, dict[str, Any]]:
     """Past kept appointments in the period (group sessions too): the share with an SRS or ORS
     score, and the count with SRS below 36."""
-    column = _appointment_group_column(by)
+    column = appointment_group_column(by)
     source = Appointment.__table__.outerjoin(
         SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
     )
-    if by == "program":
-        source = source.outerjoin(OWNER, OWNER.client_id == Appointment.client_id)
+    source = join_appointment_client(source, by)
     scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
     stmt = with_group(
         select(
             func.count().label("kept"),
-            _count(scored).label("scored"),
-            _count(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
+            count_if(scored).label("scored"),
+            count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
         )
         .select_from(source)
         .where(
@@ -316,7 +283,7 @@ def _feedback(
             "feedback_rate": rate(ratio(int(row.scored or 0), int(row.kept))),
             "low_alliance_sessions": int(row.low or 0),
         }
-        for group, row in _rows(conn, stmt, column).items()
+        for group, row in grouped_rows(conn, stmt, column).items()
     }
 
 

@@ -18,8 +18,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select
 
+from dashboard.metrics.common import open_entry_condition
 from db.models import Appointment, Client, Clinician, WaitlistEntry
 
 ENTRY_COLUMNS = [
@@ -175,8 +176,7 @@ def waitlist_candidates(conn: Connection, program: str, as_of_date: dt.date) -> 
         .join(Client, Client.client_id == WaitlistEntry.client_id)
         .where(
             WaitlistEntry.program == program,
-            WaitlistEntry.referred_at <= as_of_date,
-            or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > as_of_date),
+            open_entry_condition(as_of_date),
         )
         .order_by(WaitlistEntry.entry_id)
     )

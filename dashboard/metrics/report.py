@@ -30,6 +30,7 @@ from dashboard.metrics import (
     waitlist,
 )
 from dashboard.metrics.common import Filters, Period, Rules, all_of, clinician_conditions, in_period
+from dashboard.metrics.grouping import DIMENSIONS
 from db.models import Appointment, Clinician
 
 AREAS: tuple[ModuleType, ...] = (
@@ -43,7 +44,6 @@ AREAS: tuple[ModuleType, ...] = (
 )
 ALL_KEYS: tuple[str, ...] = tuple(key for area in AREAS for key in area.KEYS)
 ZERO_KEYS: frozenset[str] = frozenset().union(*(area.ZERO_KEYS for area in AREAS))
-DIMENSIONS = ("clinician", "program", "location", "modality")
 AREA_OF_KEY: dict[str, ModuleType] = {key: area for area in AREAS for key in area.KEYS}
 # A filter value no practice id, program, location or modality takes: the computation under it
 # is an area's value for a group in which it found nothing.

@@ -6,6 +6,7 @@ the query, on one code path for both databases.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Integer
@@ -14,6 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 # 1970-01-01 was a Thursday; adding 3 makes weeks start on Monday.
 MONDAY_OFFSET = 3
+EPOCH = dt.date(1970, 1, 1)
 
 
 class epoch_day(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
@@ -59,3 +61,8 @@ def _epoch_minute_pg(element: epoch_minute, compiler: Any, **kw: Any) -> str:
 def epoch_week(day_number: Any) -> Any:
     """Monday-based week number of an epoch_day expression (integer division)."""
     return (day_number + MONDAY_OFFSET) // 7
+
+
+def monday_of_week(week_number: int) -> dt.date:
+    """The Monday of an ``epoch_week`` number."""
+    return EPOCH + dt.timedelta(days=int(week_number) * 7 - MONDAY_OFFSET)

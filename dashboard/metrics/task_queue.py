@@ -18,8 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules, in_period, rate, ratio
-from dashboard.metrics.continuity import monday_of_week
-from dashboard.metrics.sqlfn import epoch_day, epoch_week
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from dashboard.metrics.tasks import done_condition, task_conditions
 from dashboard.metrics.trends import week_periods, weekly
 from db.models import Client, Clinician, Task

@@ -10,15 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import Filters, Period, Rules, all_of, in_period, rate, ratio
-from dashboard.metrics.continuity import (
+from dashboard.metrics.grouping import (
+    DIMENSIONS,
     PRACTICE,
     check_dimension,
+    count_if,
     frame,
-    group_of,
+    grouped_rows,
     repeat_for_modalities,
     with_group,
 )
@@ -26,7 +28,6 @@ from db.models import Client, Clinician, Task
 
 KEYS: tuple[str, ...] = ("open_tasks", "overdue_tasks", "on_time_rate")
 ZERO_KEYS: frozenset[str] = frozenset({"open_tasks", "overdue_tasks"})
-DIMENSIONS = ("clinician", "program", "location", "modality")
 
 # The assignee (when a clinician) and the task's client, joined only to group by them.
 ASSIGNEE = aliased(Clinician, name="assignee_clinician")
@@ -70,10 +71,6 @@ def done_condition(period: Period) -> ColumnElement[bool]:
     )
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def _group_column(by: str | None) -> ColumnElement[Any] | None:
     if by == "clinician":
         # Only clinicians: the front-desk queue is no value of the clinician dimension.
@@ -97,22 +94,22 @@ def _rows(
     is_open, is_done = open_condition(period), done_condition(period)
     stmt = with_group(
         select(
-            _count(is_open).label("open"),
-            _count(and_(is_open, Task.due_at < period.as_of)).label("overdue"),
-            _count(is_done).label("done"),
-            _count(and_(is_done, Task.completed_at <= Task.due_at)).label("on_time"),
+            count_if(is_open).label("open"),
+            count_if(and_(is_open, Task.due_at < period.as_of)).label("overdue"),
+            count_if(is_done).label("done"),
+            count_if(and_(is_done, Task.completed_at <= Task.due_at)).label("on_time"),
         )
         .select_from(source)
         .where(or_(is_open, is_done), all_of(task_conditions(filters))),
         column,
     )
     return {
-        group_of(row, column): {
+        group: {
             "open_tasks": int(row.open or 0),
             "overdue_tasks": int(row.overdue or 0),
             "on_time_rate": rate(ratio(int(row.on_time or 0), int(row.done or 0))),
         }
-        for row in conn.execute(stmt)
+        for group, row in grouped_rows(conn, stmt, column).items()
     }
 
 

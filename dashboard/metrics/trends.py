@@ -12,13 +12,12 @@ computed week by week with their ``compute``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from dashboard.metrics import attendance, continuity, utilization
 from dashboard.metrics.availability import available_intervals
@@ -28,14 +27,11 @@ from dashboard.metrics.common import (
     Period,
     Rules,
     appointment_conditions,
-    effective_status,
     in_period,
-    is_held,
-    is_kept,
 )
-from dashboard.metrics.continuity import monday_of_week
+from dashboard.metrics.grouping import frame
 from dashboard.metrics.report import AREA_OF_KEY
-from dashboard.metrics.sqlfn import epoch_day, epoch_week
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment
 from db.timeutil import day_start
 
@@ -71,33 +67,32 @@ def week_periods(period: Period) -> Weeks:
     return weeks
 
 
-def _week_of_start() -> Any:
-    return epoch_week(epoch_day(Appointment.start_at))
+def _sums_by_week(
+    conn: Connection,
+    sums: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[ColumnElement[bool]],
+) -> dict[dt.date, dict[str, int]]:
+    """Each named SQL sum over the appointments meeting ``conditions``, by Monday."""
+    week = epoch_week(epoch_day(Appointment.start_at))
+    columns = [func.coalesce(expr, 0).label(name) for name, expr in sums.items()]
+    stmt = select(week.label("week"), *columns).where(*conditions).group_by(week)
+    return {
+        monday_of_week(row.week): {name: int(row._mapping[name]) for name in sums}
+        for row in conn.execute(stmt)
+    }
 
 
 def _attendance_weekly(
     conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
 ) -> pd.DataFrame:
     """Attendance keys per week: effective-status counts of past appointments, by week."""
-    status = effective_status(rules)
-    sums = [func.sum(case((status == key, 1), else_=0)).label(key) for key in attendance.COUNT_KEYS]
-    week = _week_of_start()
-    stmt = (
-        select(week.label("week"), *sums)
-        .where(
-            in_period(period), Appointment.start_at < period.as_of, *appointment_conditions(filters)
-        )
-        .group_by(week)
+    past = [in_period(period), Appointment.start_at < period.as_of]
+    counts = _sums_by_week(
+        conn, attendance.status_counts(rules), [*past, *appointment_conditions(filters)]
     )
-    counts = {
-        monday_of_week(row.week): {
-            key: int(row._mapping[key] or 0) for key in attendance.COUNT_KEYS
-        }
-        for row in conn.execute(stmt)
-    }
     nothing = dict.fromkeys(attendance.COUNT_KEYS, 0)
-    rows = {monday: attendance._attendance(counts.get(monday, nothing)) for monday, _ in weeks}
-    return continuity.frame(rows, attendance.KEYS, attendance.ZERO_KEYS, WEEK)
+    rows = {monday: attendance.from_counts(counts.get(monday, nothing)) for monday, _ in weeks}
+    return frame(rows, attendance.KEYS, attendance.COUNT_KEYS, WEEK)
 
 
 def _utilization_weekly(
@@ -105,29 +100,12 @@ def _utilization_weekly(
 ) -> pd.DataFrame:
     """Utilization keys per week: appointment minutes by week in SQL, and the period's
     available intervals (each lies on one date) summed by week."""
-    past_kept = and_(is_kept(), Appointment.start_at < period.as_of)
-    week = _week_of_start()
-    stmt = (
-        select(
-            week.label("week"),
-            func.sum(case((is_held(rules), Appointment.duration_min), else_=0)).label("booked"),
-            func.sum(case((past_kept, Appointment.duration_min), else_=0)).label("kept"),
-            func.sum(case((past_kept, 1), else_=0)).label("sessions"),
-        )
-        .where(in_period(period), *appointment_conditions(filters))
-        .group_by(week)
+    minutes = _sums_by_week(
+        conn,
+        utilization.minute_sums(period, rules),
+        [in_period(period), *appointment_conditions(filters)],
     )
-    minutes = {
-        monday_of_week(row.week): {
-            "booked_minutes": int(row.booked or 0),
-            "kept_minutes": int(row.kept or 0),
-            "kept_sessions": int(row.sessions or 0),
-        }
-        for row in conn.execute(stmt)
-    }
     intervals = available_intervals(conn, period.start, period.end, filters)
-    starts = intervals["start_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
-    ends = intervals["end_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
     interval_mondays = (
         intervals["start_at"].dt.normalize()
         - pd.to_timedelta(intervals["start_at"].dt.day_of_week, unit="D")
@@ -135,17 +113,17 @@ def _utilization_weekly(
     rows = {}
     for monday, week_period in weeks:
         mine = (interval_mondays == monday).to_numpy()
-        past_end = np.datetime64(week_period.past_end, "s").astype(np.int64)
-        available = {
-            "available_seconds": int((ends[mine] - starts[mine]).sum()),
-            "past_available_seconds": int(
-                np.clip(np.minimum(ends[mine], past_end) - starts[mine], 0, None).sum()
-            ),
-        }
-        rows[monday] = utilization._utilization(
-            minutes.get(monday, utilization.NO_APPOINTMENTS), available, week_period
+        available, past_available = utilization.available_seconds(
+            intervals[mine], week_period.past_end
         )
-    return continuity.frame(rows, utilization.KEYS, utilization.ZERO_KEYS, WEEK)
+        totals = {
+            "available_seconds": int(available.sum()),
+            "past_available_seconds": int(past_available.sum()),
+        }
+        rows[monday] = utilization.from_totals(
+            minutes.get(monday, utilization.NO_APPOINTMENTS), totals, week_period
+        )
+    return frame(rows, utilization.KEYS, (), WEEK)  # hours are floats, as in compute
 
 
 def _continuity_weekly(
@@ -159,7 +137,7 @@ def _continuity_weekly(
         monday: found.loc[monday].to_dict() if monday in found.index else empty
         for monday, _ in weeks
     }
-    return continuity.frame(rows, continuity.KEYS, continuity.ZERO_KEYS, WEEK)
+    return frame(rows, continuity.KEYS, continuity.ZERO_KEYS, WEEK)
 
 
 # Areas computed for all weeks at once; the others, week by week.

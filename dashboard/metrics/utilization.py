@@ -7,15 +7,15 @@ still count as booked, so utilization can exceed 1.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
-from dashboard.metrics.attendance import PRACTICE, appointment_sums, check_dimension, frame
-from dashboard.metrics.availability import available_intervals, dimension_values
+from dashboard.metrics.availability import available_intervals
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -28,6 +28,15 @@ from dashboard.metrics.common import (
     rate,
     ratio,
 )
+from dashboard.metrics.grouping import (
+    DIMENSIONS,
+    PRACTICE,
+    appointment_sums,
+    check_dimension,
+    count_if,
+    dimension_values,
+    frame,
+)
 from db.models import Appointment, Clinician
 
 KEYS: tuple[str, ...] = (
@@ -39,23 +48,26 @@ KEYS: tuple[str, ...] = (
     "sessions_per_week",
 )
 ZERO_KEYS: frozenset[str] = frozenset({"available_hours", "booked_hours", "kept_hours"})
-DIMENSIONS = ("clinician", "program", "location", "modality")
 NO_APPOINTMENTS = {"booked_minutes": 0, "kept_minutes": 0, "kept_sessions": 0}
 NO_AVAILABILITY = {"available_seconds": 0, "past_available_seconds": 0}
+
+
+def minute_sums(period: Period, rules: Rules) -> dict[str, ColumnElement[int]]:
+    """SQL sums of minutes booked (held), minutes kept and kept sessions (past, kept)."""
+    past_kept = and_(is_kept(), Appointment.start_at < period.as_of)
+    return {
+        "booked_minutes": func.sum(case((is_held(rules), Appointment.duration_min), else_=0)),
+        "kept_minutes": func.sum(case((past_kept, Appointment.duration_min), else_=0)),
+        "kept_sessions": count_if(past_kept),
+    }
 
 
 def _appointment_totals(
     conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
 ) -> dict[Any, dict[str, int]]:
-    """Minutes booked (held), minutes kept and kept sessions (past, kept) in the period."""
-    past_kept = and_(is_kept(), Appointment.start_at < period.as_of)
-    sums = {
-        "booked_minutes": func.sum(case((is_held(rules), Appointment.duration_min), else_=0)),
-        "kept_minutes": func.sum(case((past_kept, Appointment.duration_min), else_=0)),
-        "kept_sessions": func.sum(case((past_kept, 1), else_=0)),
-    }
+    """``minute_sums`` over the period's appointments that pass the filters."""
     conditions = [in_period(period), *appointment_conditions(filters)]
-    return appointment_sums(conn, sums, conditions, by)
+    return appointment_sums(conn, minute_sums(period, rules), conditions, by)
 
 
 def _availability_group(conn: Connection, intervals: pd.DataFrame, by: str | None) -> pd.Series:
@@ -71,27 +83,35 @@ def _availability_group(conn: Connection, intervals: pd.DataFrame, by: str | Non
     return pd.Series(PRACTICE, index=intervals.index, dtype=object)
 
 
+def available_seconds(
+    intervals: pd.DataFrame, past_end: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each available interval's seconds, and its seconds before ``past_end`` (an as-of inside
+    a block cuts it: only the part before as-of is past)."""
+    starts = intervals["start_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    ends = intervals["end_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    past = np.datetime64(past_end, "s").astype(np.int64)
+    return ends - starts, np.clip(np.minimum(ends, past) - starts, 0, None)
+
+
 def _available_totals(
     conn: Connection, period: Period, filters: Filters, by: str | None
 ) -> dict[Any, dict[str, int]]:
     """Available seconds in the period, and those before as-of, per group."""
     intervals = available_intervals(conn, period.start, period.end, filters)
-    starts = intervals["start_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
-    ends = intervals["end_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
-    past_end = np.datetime64(period.past_end, "s").astype(np.int64)
+    available, past_available = available_seconds(intervals, period.past_end)
     totals = pd.DataFrame(
         {
             "group": _availability_group(conn, intervals, by),
-            "available_seconds": ends - starts,
-            # An as-of inside a block cuts it: only the part before as-of is past.
-            "past_available_seconds": np.clip(np.minimum(ends, past_end) - starts, 0, None),
+            "available_seconds": available,
+            "past_available_seconds": past_available,
         }
     )
     summed = totals.dropna(subset=["group"]).groupby("group").sum()
     return {group: {k: int(v) for k, v in row.items()} for group, row in summed.iterrows()}
 
 
-def _utilization(
+def from_totals(
     appointments: Mapping[str, int], available: Mapping[str, int], period: Period
 ) -> dict[str, Any]:
     """All keys of one group from its minute and second totals."""
@@ -131,7 +151,7 @@ def compute(
     else:
         groups = set(appointments) | set(available)
     rows = {
-        group: _utilization(
+        group: from_totals(
             appointments.get(group, NO_APPOINTMENTS),
             available.get(group, NO_AVAILABILITY),
             period,
@@ -141,4 +161,13 @@ def compute(
     return frame(rows, KEYS, (), by)  # hours are floats
 
 
-__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute"]
+__all__ = [
+    "DIMENSIONS",
+    "KEYS",
+    "NO_APPOINTMENTS",
+    "ZERO_KEYS",
+    "available_seconds",
+    "compute",
+    "from_totals",
+    "minute_sums",
+]

@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select
 
-from dashboard.metrics.attendance import PRACTICE, check_dimension, frame
-from dashboard.metrics.availability import dimension_values, third_next_available
+from dashboard.metrics.availability import third_next_available
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -26,6 +25,15 @@ from dashboard.metrics.common import (
     days,
     in_period,
     is_visit,
+    open_entry_condition,
+    waitlist_conditions,
+)
+from dashboard.metrics.grouping import (
+    DIMENSIONS,
+    PRACTICE,
+    check_dimension,
+    dimension_values,
+    frame,
 )
 from dashboard.metrics.sqlfn import epoch_day
 from db.models import Appointment, Clinician, WaitlistEntry
@@ -40,14 +48,8 @@ WAITLIST_KEYS = (
 KEYS: tuple[str, ...] = (*WAITLIST_KEYS, "third_next_available_days")
 ZERO_KEYS: frozenset[str] = frozenset({"waitlist_open", "waitlist_over_target"})
 COUNT_KEYS = ZERO_KEYS
-DIMENSIONS = ("clinician", "program", "location", "modality")
 # With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
 NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
-
-
-def _program_conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """Filter table, "waitlist entries" column: program only."""
-    return [WaitlistEntry.program == filters.program] if filters.program else []
 
 
 def _open_waits(
@@ -56,10 +58,6 @@ def _open_waits(
     """Per program: (priority, whole days waited as of the as-of date, entries) of the open
     entries."""
     as_of_date = period.as_of_date
-    is_open = and_(
-        WaitlistEntry.referred_at <= as_of_date,
-        or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > as_of_date),
-    )
     stmt = (
         select(
             WaitlistEntry.program,
@@ -67,7 +65,7 @@ def _open_waits(
             WaitlistEntry.referred_at,
             func.count().label("entries"),
         )
-        .where(is_open, *_program_conditions(filters))
+        .where(open_entry_condition(as_of_date), *waitlist_conditions(filters))
         .group_by(WaitlistEntry.program, WaitlistEntry.priority, WaitlistEntry.referred_at)
     )
     waits: dict[str, list[tuple[str, int, int]]] = {}
@@ -99,7 +97,7 @@ def _intake_waits(
                 is_visit(period),
             ),
         )
-        .where(*_program_conditions(filters))
+        .where(*waitlist_conditions(filters))
         .group_by(WaitlistEntry.entry_id, WaitlistEntry.program, WaitlistEntry.referred_at)
         .having(in_period(period, first_visit))  # type: ignore[arg-type]
         .subquery("first_visits")

@@ -11,10 +11,10 @@ import dataclasses
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
 from dashboard.metrics import trends, waitlist
-from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.common import Filters, Period, Rules, open_entry_condition
 from db.models import Client, WaitlistEntry
 
 ENTRY_COLUMNS = [
@@ -54,8 +54,7 @@ def open_entries(
         )
         .join(Client, Client.client_id == WaitlistEntry.client_id)
         .where(
-            WaitlistEntry.referred_at <= as_of_date,
-            or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > as_of_date),
+            open_entry_condition(as_of_date),
         )
         .order_by(WaitlistEntry.referred_at, WaitlistEntry.entry_id)
     )

@@ -11,12 +11,11 @@ from typing import Any
 
 import dash
 import pytest
-from flask.testing import FlaskClient
 
 from dashboard.auth.callbacks import is_secured
 from db.engine import Database
 from tests.factory import Practice
-from tests.webclient import PASSWORD, Clock, login, make_app, post_callback
+from tests.webclient import PASSWORD, Clock, logged_in, make_app, post_callback
 
 # Ids that must never reach a user who may not see them.
 OUTSIDE_CLIENT = "K-OUTSIDE-C1"  # on C2's caseload, never booked with C1
@@ -95,13 +94,6 @@ def keys_in(document: Any) -> set[str]:
     return found
 
 
-def logged_in(app: dash.Dash, username: str) -> FlaskClient:
-    client = app.server.test_client()
-    assert login(client, username).status_code == 302
-    client.get("/")  # registers Dash's pages router
-    return client
-
-
 @pytest.mark.parametrize("username", sorted(ROLES))
 def test_forged_callback_inputs_never_fail_or_leak(matrix_app: dash.Dash, username: str) -> None:
     client = logged_in(matrix_app, username)
@@ -172,3 +164,15 @@ def test_malformed_callback_requests_get_400(matrix_app: dash.Dash, body: str) -
     headers = {"X-CSRFToken": session_csrf(client), "Content-Type": "application/json"}
     response = client.post("/_dash-update-component", data=body, headers=headers)
     assert response.status_code == 400
+
+
+def test_callbacks_are_audited_under_their_page(matrix_app: dash.Dash) -> None:
+    """Callbacks built by shared components or a page's part module keep the page's name."""
+    targets = {
+        spec["callback"].careboard_secure["target"]
+        for spec in matrix_app.callback_map.values()
+        if is_secured(spec.get("callback"))
+    }
+    for page in ("access", "caseloads", "continuity"):
+        assert f"{page}.narrow_to_clinician" in targets
+    assert {"continuity.show_continuity", "tasks.show_throughput", "tasks.act"} <= targets

@@ -103,3 +103,42 @@ def test_front_desk_works_the_outreach_queue(browser, live_server) -> None:  # t
         assert clinical not in page
     assert not browser.find_element(By.ID, "tasks-reassign").is_displayed()
     assert console_errors(browser) == []
+
+
+def choose(browser, dropdown_id: str, skip: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Open a dropdown and pick its first option other than ``skip``; the option's value."""
+    browser.find_element(By.ID, dropdown_id).click()
+    options = WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]")
+    )
+    for option in options:
+        value = option.find_element(By.TAG_NAME, "input").get_attribute("value")
+        if value != skip:
+            option.click()
+            return value
+    raise AssertionError(f"no other option in {dropdown_id}")
+
+
+def test_week_and_task_filters_are_kept_in_the_url(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    log_in(browser, live_server, "director")
+    wait_for(browser, ".navbar", timeout=30)
+    # My week reads the director's choice of clinician from the URL and writes a new one back.
+    browser.get(f"{live_server.url}/my-week?clinician=C002")
+    WebDriverWait(browser, 20).until(
+        lambda d: d.find_element(By.ID, "week-title").text.startswith("Week of ")
+    )
+    title = browser.find_element(By.ID, "week-title").text
+    chosen = choose(browser, "week-clinician", skip="C002")
+    WebDriverWait(browser, 20).until(lambda d: f"clinician={chosen}" in d.current_url)
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "week-title").text != title)
+
+    # The task queue writes its bar back: the default status at once, a new due filter on change.
+    browser.get(f"{live_server.url}/tasks?kind=outreach")
+    wait_for(browser, "#tasks-kpi-open .kpi-value", text=True)
+    WebDriverWait(browser, 20).until(
+        lambda d: "kind=outreach" in d.current_url and "status=open" in d.current_url
+    )
+    assert choose(browser, "tasks-due") == "overdue"
+    WebDriverWait(browser, 20).until(lambda d: "due=overdue" in d.current_url)
+    assert "kind=outreach" in browser.current_url
+    assert console_errors(browser) == []

@@ -7,36 +7,24 @@ on Sunday 2026-11-01.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+import functools
 from typing import Any
 
 import pandas as pd
 
 from dashboard.metrics import attendance
 from dashboard.metrics.common import Filters, Period, Rules
-from db.engine import Database
 from tests.factory import Practice
+from tests.metrics.areas import RULES, WEEK, D, T, area_row
 
-D = dt.date.fromisoformat
-T = dt.datetime.fromisoformat
-RULES = Rules()
-WEEK = Period.make(D("2026-03-02"), D("2026-03-08"))  # as-of 03-09 00:00
+practice_row = functools.partial(area_row, attendance)
+
 NULL_RATES = {
     "no_show_rate": None,
     "late_cancel_rate": None,
     "kept_rate": None,
     "clinician_cancel_rate": None,
 }
-
-
-def practice_row(
-    db: Database, period: Period, filters: Filters = Filters(), rules: Rules = RULES
-) -> dict[str, Any]:
-    with db.read() as conn:
-        result = attendance.compute(conn, period, filters, rules)
-    assert list(result.columns) == list(attendance.KEYS)
-    assert list(result.index) == ["practice"]
-    return {k: (None if pd.isna(v) else v) for k, v in result.iloc[0].items()}
 
 
 def test_counts_and_rates(practice: Practice) -> None:

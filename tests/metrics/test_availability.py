@@ -11,13 +11,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard.metrics.availability import (
-    available_intervals,
-    dimension_values,
-    open_slots,
-    third_next_available,
-)
+from dashboard.metrics.availability import available_intervals, open_slots, third_next_available
 from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.grouping import dimension_values
 from db.engine import Database
 from tests.factory import Practice
 

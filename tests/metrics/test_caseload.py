@@ -7,28 +7,16 @@ is 03-08.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from typing import Any
+import functools
 
 import pandas as pd
 
 from dashboard.metrics import caseload
-from dashboard.metrics.common import Filters, Period, Rules
-from db.engine import Database
+from dashboard.metrics.common import Filters, Period
 from tests.factory import Practice
+from tests.metrics.areas import RULES, WEEK, T, area_row
 
-D = dt.date.fromisoformat
-T = dt.datetime.fromisoformat
-RULES = Rules()
-WEEK = Period.make(D("2026-03-02"), D("2026-03-08"))
-
-
-def practice_row(db: Database, period: Period, filters: Filters = Filters()) -> dict[str, Any]:
-    with db.read() as conn:
-        result = caseload.compute(conn, period, filters, RULES)
-    assert list(result.columns) == list(caseload.KEYS)
-    assert list(result.index) == ["practice"]
-    return {k: (None if pd.isna(v) else v) for k, v in result.iloc[0].items()}
+practice_row = functools.partial(area_row, caseload)
 
 
 def _caseload_practice(practice: Practice) -> None:

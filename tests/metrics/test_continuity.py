@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from types import ModuleType
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection
 
 from dashboard.metrics import continuity
-from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.common import Filters, Period
 from tests.factory import Practice
+from tests.metrics.areas import RULES, area_row, assert_breakdown_matches
 
-RULES = Rules()
 MARCH = Period.make(dt.date(2026, 3, 1), dt.date(2026, 3, 31))  # as of 2026-04-01 00:00
 
 
 def practice_row(
     practice: Practice, period: Period = MARCH, filters: Filters = Filters()
 ) -> dict[str, object]:
-    with practice.db.read() as conn:
-        result = continuity.compute(conn, period, filters, RULES)
-    assert list(result.index) == ["practice"]
-    assert list(result.columns) == list(continuity.KEYS)
-    return {key: _plain(result[key].iloc[0]) for key in result.columns}
+    return area_row(continuity, practice.db, period, filters)
 
 
 def _plain(value: object) -> object:
     return None if pd.isna(value) else value  # type: ignore[arg-type]
-
-
-def assert_breakdown_matches(
-    area: ModuleType, conn: Connection, period: Period, filters: Filters, by: str
-) -> pd.DataFrame:
-    """Each row of ``compute(by=by)`` equals ``compute`` with that dimension filtered (the
-    definition of a breakdown). Returns the breakdown."""
-    grouped = area.compute(conn, period, filters, RULES, by=by)
-    assert grouped.index.name == by
-    assert list(grouped.columns) == list(area.KEYS)
-    for value in grouped.index:
-        alone = area.compute(conn, period, dataclasses.replace(filters, **{by: value}), RULES)
-        pd.testing.assert_frame_equal(
-            grouped.loc[[value]].reset_index(drop=True), alone.reset_index(drop=True)
-        )
-    return grouped
 
 
 def test_every_key_by_hand(practice: Practice) -> None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from dashboard.metrics import engagement
-from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.common import Filters, Period
 from tests.factory import Practice
-from tests.metrics.test_continuity import assert_breakdown_matches
+from tests.metrics.areas import RULES, area_row, assert_breakdown_matches
 
-RULES = Rules()
 MARCH = Period.make(dt.date(2026, 3, 1), dt.date(2026, 3, 31))  # as-of date 2026-03-31
 
 
@@ -21,11 +18,7 @@ def march(as_of: str | None = None) -> Period:
 
 
 def row(practice: Practice, period: Period = MARCH, filters: Filters = Filters()) -> dict:
-    with practice.db.read() as conn:
-        result = engagement.compute(conn, period, filters, RULES)
-    assert list(result.index) == ["practice"]
-    assert list(result.columns) == list(engagement.KEYS)
-    return {key: None if pd.isna(v) else v for key, v in result.iloc[0].to_dict().items()}
+    return area_row(engagement, practice.db, period, filters)
 
 
 def test_empty_practice_counts_zero_and_rates_null(practice: Practice) -> None:

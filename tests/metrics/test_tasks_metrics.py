@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from dashboard.metrics import tasks
-from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.common import Filters, Period
 from tests.factory import Practice
-from tests.metrics.test_continuity import assert_breakdown_matches
+from tests.metrics.areas import area_row, assert_breakdown_matches
 
-RULES = Rules()
 # A mid-day as-of: 2026-03-10 12:00.
 MARCH = Period.make(dt.date(2026, 3, 1), dt.date(2026, 3, 31), dt.datetime(2026, 3, 10, 12))
 
 
 def row(practice: Practice, period: Period = MARCH, filters: Filters = Filters()) -> tuple:
-    with practice.db.read() as conn:
-        result = tasks.compute(conn, period, filters, RULES)
-    assert list(result.index) == ["practice"]
-    assert list(result.columns) == list(tasks.KEYS)
-    values = result.iloc[0]
-    on_time = None if pd.isna(values["on_time_rate"]) else values["on_time_rate"]
-    return int(values["open_tasks"]), int(values["overdue_tasks"]), on_time
+    values = area_row(tasks, practice.db, period, filters)
+    return int(values["open_tasks"]), int(values["overdue_tasks"]), values["on_time_rate"]
 
 
 def test_empty_practice(practice: Practice) -> None:

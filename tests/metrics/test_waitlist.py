@@ -8,7 +8,6 @@ at rank q/100 * (n - 1), interpolated between neighbours.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -17,22 +16,15 @@ from dashboard.metrics import waitlist
 from dashboard.metrics.common import Filters, Period, Rules
 from db.engine import Database
 from tests.factory import Practice
+from tests.metrics.areas import RULES, WEEK, T, area_row
 
-D = dt.date.fromisoformat
-T = dt.datetime.fromisoformat
-RULES = Rules()
-WEEK = Period.make(D("2026-03-02"), D("2026-03-08"))
 WAITLIST_NULL = dict.fromkeys(waitlist.WAITLIST_KEYS)
 
 
 def practice_row(
     db: Database, period: Period = WEEK, filters: Filters = Filters(), rules: Rules = RULES
 ) -> dict[str, Any]:
-    with db.read() as conn:
-        result = waitlist.compute(conn, period, filters, rules)
-    assert list(result.columns) == list(waitlist.KEYS)
-    assert list(result.index) == ["practice"]
-    return {k: (None if pd.isna(v) else v) for k, v in result.iloc[0].items()}
+    return area_row(waitlist, db, period, filters, rules)
 
 
 def _open_entries(practice: Practice) -> None:

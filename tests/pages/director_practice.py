@@ -45,13 +45,11 @@ Worked figures:
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from typing import Any
 
 import dash
-import numpy as np
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -64,7 +62,7 @@ from tests.webclient import (
     Clock,
     callback_body,
     callback_key,
-    login,
+    logged_in,
     make_app,
     post_callback,
     session_csrf,
@@ -139,10 +137,7 @@ def director_app(db: Database, practice: Practice) -> dash.Dash:
 @pytest.fixture
 def director(director_app: dash.Dash) -> FlaskClient:
     """A test client logged in as the director (dana)."""
-    client = director_app.server.test_client()
-    assert login(client, "dana").status_code == 302
-    client.get("/")  # registers Dash's pages router
-    return client
+    return logged_in(director_app, "dana")
 
 
 def key_of(app: dash.Dash, output: str, reading: str | None = None) -> str:
@@ -175,34 +170,6 @@ def audit_rows(db: Database, target: str) -> list[Any]:
         ).all()
 
 
-def find(document: Any, component_id: str) -> dict[str, Any] | None:
-    """The component with ``component_id`` in a layout as Dash serialises it."""
-    if isinstance(document, dict):
-        if document.get("props", {}).get("id") == component_id:
-            return document
-        for value in document.values():
-            found = find(value, component_id)
-            if found is not None:
-                return found
-    elif isinstance(document, list):
-        for item in document:
-            found = find(item, component_id)
-            if found is not None:
-                return found
-    return None
-
-
-def texts(document: Any) -> list[str]:
-    """Every text child in a serialised layout, in order."""
-    if isinstance(document, str):
-        return [document]
-    if isinstance(document, list):
-        return [text for item in document for text in texts(item)]
-    if isinstance(document, dict) and "props" in document:
-        return texts(document["props"].get("children"))
-    return []
-
-
 def post_as(
     client: FlaskClient, app: dash.Dash, output: str, values: list[Any], trigger: str
 ) -> dict[str, Any]:
@@ -213,11 +180,3 @@ def post_as(
     response = client.post("/_dash-update-component", data=json.dumps(body), headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()
-
-
-def values(data: Any) -> list[Any]:
-    """A figure's array as a list: plotly sends numpy arrays as base64 typed arrays."""
-    if isinstance(data, dict) and "bdata" in data:
-        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
-        return array.reshape(data["shape"]).tolist() if "shape" in data else array.tolist()
-    return list(data)

@@ -1,5 +1,6 @@
-"""Shared pieces of the front desk's page tests: a small practice, callback posting with a
-chosen trigger, and lookups in Dash's JSON."""
+"""Shared pieces of the front desk's page tests: a small practice, the app over it and the front
+desk logged in (fixtures: import them into a test module), callback posting with a chosen
+trigger, and a KPI card's value."""
 
 from __future__ import annotations
 
@@ -8,10 +9,21 @@ import json
 from typing import Any
 
 import dash
+import pytest
 from flask.testing import FlaskClient
 
 from tests.factory import Practice
-from tests.webclient import PASSWORD, callback_body, callback_key, login, session_csrf
+from tests.webclient import (
+    PASSWORD,
+    Clock,
+    callback_body,
+    callback_key,
+    find,
+    logged_in,
+    make_app,
+    session_csrf,
+    texts,
+)
 
 NOW = dt.datetime(2026, 3, 4, 10, 0)  # a Wednesday
 CLINICAL = ("srs", "ors", "phq9", "gad7", "care_event", "upc", "coc")
@@ -65,11 +77,19 @@ def front_desk_practice(p: Practice) -> Practice:
     return p
 
 
-def logged_in(app: dash.Dash, username: str) -> FlaskClient:
-    client = app.server.test_client()
-    assert login(client, username).status_code == 302
-    client.get("/")
-    return client
+# --- fixtures for the page tests (import them into a test module) ---------------------------
+
+
+@pytest.fixture
+def app(practice: Practice) -> dash.Dash:
+    front_desk_practice(practice)
+    return make_app(practice.db, Clock(NOW))
+
+
+@pytest.fixture
+def frank(app: dash.Dash) -> FlaskClient:
+    """A test client logged in as the front desk (frank)."""
+    return logged_in(app, "frank")
 
 
 def post(
@@ -86,39 +106,6 @@ def post(
         body["changedPropIds"] = [trigger]
     headers = {"X-CSRFToken": session_csrf(client), "Content-Type": "application/json"}
     return client.post("/_dash-update-component", data=json.dumps(body), headers=headers)
-
-
-def outputs(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["response"]
-
-
-def find(document: Any, component_id: str) -> dict[str, Any] | None:
-    """The component with ``component_id`` in a Dash JSON document."""
-    if isinstance(document, dict):
-        if document.get("props", {}).get("id") == component_id:
-            return document
-        for value in document.values():
-            found = find(value, component_id)
-            if found is not None:
-                return found
-    elif isinstance(document, list):
-        for item in document:
-            found = find(item, component_id)
-            if found is not None:
-                return found
-    return None
-
-
-def texts(document: Any) -> list[str]:
-    """Every string child in a Dash JSON document, in order."""
-    if isinstance(document, str):
-        return [document]
-    if isinstance(document, dict):
-        return texts(document.get("props", {}).get("children"))
-    if isinstance(document, list):
-        return [text for item in document for text in texts(item)]
-    return []
 
 
 def kpi_value(document: Any, card_id: str) -> str:

@@ -16,19 +16,19 @@ from tests.pages.director_practice import (  # noqa: F401 - fixtures
     director,
     director_app,
     post,
-    values,
 )
+from tests.webclient import figure_values
 
 
 def test_waitlist_and_third_next_available(director: FlaskClient, director_app: dash.Dash) -> None:
     response = post(director, director_app, "access-waitlist", FILTERS)["response"]
     open_entries, over_target = response["access-waitlist"]["figure"]["data"]
     # 03-02..03-04: W1 W2 W4; 03-05..03-11: W1 W2; 03-12..03-14: W1 W2 W3.
-    assert values(open_entries["y"]) == [3, 3, 3] + [2] * 7 + [3, 3, 3]
-    assert values(over_target["y"]) == [1, 1, 1, 0, 0] + [1] * 7 + [2]
+    assert figure_values(open_entries["y"]) == [3, 3, 3] + [2] * 7 + [3, 3, 3]
+    assert figure_values(over_target["y"]) == [1, 1, 1, 0, 0] + [1] * 7 + [2]
     # Current third next available per clinician: Ana 2 days, Ben 10 days.
     bars = response["access-tna-clinicians"]["figure"]["data"][0]
-    assert (bars["y"], values(bars["x"]), bars["text"]) == (
+    assert (bars["y"], figure_values(bars["x"]), bars["text"]) == (
         ["Ana", "Ben"],
         [2.0, 10.0],
         ["2.0 d", "10.0 d"],
@@ -51,14 +51,18 @@ def test_a_heatmap_cell_narrows_the_time_of_week_panel(
     everything = post(director, director_app, "access-volume", [*FILTERS, None])["response"]
     heatmap = everything["access-volume"]["figure"]["data"][0]
     # Held appointments: Mon 09 A1 A2, 10 A3 A4, 11 A5, 12 A8; Tue 09 A6 A7.
-    assert values(heatmap["y"]) == [0, 1]  # Mon, Tue
-    assert values(heatmap["x"]) == [9, 10, 11, 12]
+    assert figure_values(heatmap["y"]) == [0, 1]  # Mon, Tue
+    assert figure_values(heatmap["x"]) == [9, 10, 11, 12]
     assert heatmap["text"] == [["2", "2", "1", "1"], ["2", "0", "0", "0"]]
     narrowed = post(director, director_app, "access-volume", [*FILTERS, [0, 9]])["response"]
     assert narrowed["access-cell-label"]["children"] == "Showing Mon 09:00–10:00."
     booked, open_slots = narrowed["access-time-of-week"]["figure"]["data"]
     # Only Ana works Mondays: 2 booked at 09:00; open Mondays 03-16, 03-23, 03-30, 04-06.
-    assert (booked["y"], values(booked["x"]), values(open_slots["x"])) == (["Ana"], [2], [4])
+    assert (booked["y"], figure_values(booked["x"]), figure_values(open_slots["x"])) == (
+        ["Ana"],
+        [2],
+        [4],
+    )
 
 
 def test_over_target_entries_are_audited_and_exported(

@@ -17,9 +17,8 @@ from tests.pages.director_practice import (  # noqa: F401 - fixtures
     director_app,
     post,
     post_as,
-    texts,
-    values,
 )
+from tests.webclient import figure_values, texts
 
 
 def show(client: FlaskClient, app: dash.Dash, filters: list) -> dict:
@@ -106,7 +105,7 @@ def test_clinician_page(director: FlaskClient, director_app: dash.Dash, db: Data
     assert words[:3] == ["Booked utilization", "88%", "practice: 75%"]
     assert "capacity: 2" in words
     attendance = summary["clinician-attendance"]["figure"]["data"][0]
-    assert values(attendance["y"]) == [
+    assert figure_values(attendance["y"]) == [
         4,
         1,
         1,

@@ -21,15 +21,15 @@ from tests.pages.director_practice import (  # noqa: F401 - fixtures
     director,
     director_app,
     post,
-    values,
 )
+from tests.webclient import figure_values
 
 
 def test_charts(director: FlaskClient, director_app: dash.Dash) -> None:
     response = post(director, director_app, "continuity-dist", FILTERS)["response"]
     upc = response["continuity-dist"]["figure"]["data"][0]
     # K1's UPC 1 (last bin) and K4's 2/3 (the 0.6 bin).
-    assert values(upc["y"]) == [0, 0, 0, 0, 0, 0, 1, 0, 0, 1]
+    assert figure_values(upc["y"]) == [0, 0, 0, 0, 0, 0, 1, 0, 0, 1]
     by_clinician = response["continuity-clinician"]["figure"]["data"]
     coc = next(trace for trace in by_clinician if trace["name"] == "COC")
     # Counted under their primary clinician: K1 (COC 1) under Ana, K4 (COC 1/3) under Ben.

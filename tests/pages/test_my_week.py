@@ -7,19 +7,26 @@ C1 is available Monday to Friday 09:00-12:00 (3 h a day, 15 h a week); target 10
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from typing import Any
 
 import dash
-import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
 from db.engine import Database
 from tests.factory import Practice
-from tests.webclient import PASSWORD, Clock, callback_key, login, make_app, post_callback
+from tests.webclient import (
+    PASSWORD,
+    Clock,
+    callback_key,
+    figure_values,
+    logged_in,
+    make_app,
+    outputs,
+    post_callback,
+)
 
 NOW = dt.datetime(2026, 3, 4, 10, 0)
 TITLE, KPIS, LOAD, SCHEDULE = "week-title", "week-kpis", "week-load", "week-schedule"
@@ -61,24 +68,6 @@ def app(db: Database, practice: Practice) -> dash.Dash:
     return make_app(db, Clock(NOW))
 
 
-def logged_in(app: dash.Dash, username: str) -> FlaskClient:
-    client = app.server.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
-def outputs(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["response"]
-
-
-def plain(values: Any) -> Any:
-    if isinstance(values, dict) and "bdata" in values:
-        raw = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return raw.tolist()
-    return list(values)
-
-
 def week(app: dash.Dash, client: FlaskClient, posted: str | None) -> dict[str, Any]:
     return outputs(post_callback(client, app, callback_key(app, KPIS), [posted]))
 
@@ -95,7 +84,7 @@ def test_the_weeks_load_against_available_time_and_target(app: dash.Dash) -> Non
     assert "1 of 10" in cards and "3 booked" in cards
     # Next week: A5, 1.0 h of 15.0 h -> 7%.
     assert "7% of 15.0 h available" in cards
-    bars = {trace["name"]: plain(trace["x"]) for trace in body[LOAD]["figure"]["data"]}
+    bars = {trace["name"]: figure_values(trace["x"]) for trace in body[LOAD]["figure"]["data"]}
     assert bars == {
         "Available": [15.0, 15.0],
         "Booked": [3.0, 1.0],

@@ -14,11 +14,9 @@ from tests.pages.director_practice import (  # noqa: F401 - fixtures
     audit_rows,
     director,
     director_app,
-    find,
     post,
-    texts,
 )
-from tests.webclient import callback_key, login, post_callback
+from tests.webclient import callback_key, find, login, post_callback, texts
 
 KEYS = ("start", "end", "program", "location", "clinician", "modality")
 

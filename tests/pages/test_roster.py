@@ -1,22 +1,21 @@
 """The roster's callback: everyone sees who works where and when they are next available;
 only directors receive caseload against capacity."""
 
+# The fixtures come from frontdesk; their parameters re-use the imported names.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import dash
 import pytest
 
-from tests.factory import Practice
-from tests.pages.frontdesk import NOW, front_desk_practice, logged_in, outputs, post
-from tests.webclient import Clock, make_app
+from tests.pages.frontdesk import (  # noqa: F401 - fixtures
+    app,
+    post,
+)
+from tests.webclient import logged_in, outputs
 
 CASELOAD_FIELDS = {"caseload", "max_caseload", "caseload_fill"}
-
-
-@pytest.fixture
-def app(practice: Practice) -> dash.Dash:
-    front_desk_practice(practice)
-    return make_app(practice.db, Clock(NOW))
 
 
 @pytest.mark.parametrize("username", ["frank", "cleo"])

@@ -1,43 +1,32 @@
 """The schedule page's callbacks on SQLite and PostgreSQL: the day's rows and counts, status
 changes (rules, stale versions, double clicks), open slots and the fill-from-waitlist list."""
 
+# The fixtures come from frontdesk; their parameters re-use the imported names.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
 
 import dash
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Appointment, AuditEntry
 from tests.factory import Practice
-from tests.pages.frontdesk import (
+from tests.pages.frontdesk import (  # noqa: F401 - fixtures
     CLINICAL,
-    NOW,
-    front_desk_practice,
+    app,
+    frank,
     kpi_value,
-    logged_in,
-    outputs,
     post,
 )
-from tests.webclient import Clock, make_app
+from tests.webclient import logged_in, outputs
 
 DAY = ["2026-03-04", "day", None, None, None, None, []]
 CHECK_IN = "sch-act-check-in.n_clicks"
 NO_SHOW = "sch-act-no-show.n_clicks"
-
-
-@pytest.fixture
-def app(practice: Practice) -> dash.Dash:
-    front_desk_practice(practice)
-    return make_app(practice.db, Clock(NOW))
-
-
-@pytest.fixture
-def frank(app: dash.Dash) -> FlaskClient:
-    return logged_in(app, "frank")
 
 
 def schedule(client: FlaskClient, app: dash.Dash, bar: list | None = None) -> dict:

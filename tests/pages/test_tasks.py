@@ -7,14 +7,12 @@ T4 03-07 00:00 (this week), T3 03-10 00:00 (later).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import itertools
 import json
 from typing import Any
 
 import dash
-import numpy as np
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -27,8 +25,10 @@ from tests.webclient import (
     Clock,
     callback_body,
     callback_key,
-    login,
+    figure_values,
+    logged_in,
     make_app,
+    outputs,
     post_callback,
     session_csrf,
 )
@@ -81,25 +81,6 @@ def app(db: Database, practice: Practice) -> dash.Dash:
     p.user("frank", "front_desk", password=PASSWORD)
     p.user("cleo", "clinician", clinician_id="C1", password=PASSWORD)
     return make_app(db, Clock(NOW))
-
-
-def plain(values: Any) -> Any:
-    """A figure array as a list (plotly sends numpy arrays base64-encoded)."""
-    if isinstance(values, dict) and "bdata" in values:
-        raw = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return raw.tolist()
-    return values
-
-
-def logged_in(app: dash.Dash, username: str) -> FlaskClient:
-    client = app.server.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
-def outputs(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["response"]
 
 
 def listed(app: dash.Dash, http: FlaskClient, **filters: Any) -> list[str]:
@@ -275,20 +256,23 @@ def test_throughput_for_directors(app: dash.Dash) -> None:
     period = ["2026-02-23", "2026-03-04"]
     assert post_callback(frank, app, key, period).status_code == 403
     body = outputs(post_callback(dana, app, key, period))
-    bars = {trace["name"]: plain(trace["y"]) for trace in body[page.THROUGHPUT]["figure"]["data"]}
+    bars = {
+        trace["name"]: figure_values(trace["y"])
+        for trace in body[page.THROUGHPUT]["figure"]["data"]
+    }
     # Weeks of 02-23 and 03-02. Created: T7 (02-24); T1 (03-02) and T2 (03-03); the others
     # have no created_at. Done: T7 on 03-03. Overdue at the first week's end (03-02 00:00):
     # none (T7, open then, was due 03-04 00:00); as of 03-04 10:00: T1.
     assert bars == {"Created": [1, 2], "Done": [0, 1], "Overdue at week's end": [0, 1]}
     kinds = body[page.ON_TIME_KIND]["figure"]["data"][0]
     # T7 was done 03-03 16:00, before its due moment 03-04 00:00: 1 of 1 on time.
-    assert (plain(kinds["y"]), plain(kinds["x"]), kinds["text"]) == (
+    assert (figure_values(kinds["y"]), figure_values(kinds["x"]), kinds["text"]) == (
         ["Outreach"],
         [1.0],
         ["100% of 1"],
     )
     assignees = body[page.ON_TIME_ASSIGNEE]["figure"]["data"][0]
-    assert plain(assignees["y"]) == ["Front desk"]
+    assert figure_values(assignees["y"]) == ["Front desk"]
 
 
 def test_the_layout_renders_for_every_role_and_any_query(app: dash.Dash) -> None:

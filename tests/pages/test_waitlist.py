@@ -1,42 +1,30 @@
 """The waitlist page's callbacks on SQLite and PostgreSQL: open entries, the access figures,
 and marking an entry scheduled or removed (audited, version-checked)."""
 
+# The fixtures come from frontdesk; their parameters re-use the imported names.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
 
 import dash
-import pytest
 from flask.testing import FlaskClient
 
 from db.engine import Database
 from db.models import WaitlistEntry
-from tests.factory import Practice
-from tests.pages.frontdesk import (
+from tests.pages.frontdesk import (  # noqa: F401 - fixtures
     CLINICAL,
-    NOW,
-    front_desk_practice,
+    app,
+    frank,
     kpi_value,
-    logged_in,
-    outputs,
     post,
 )
-from tests.webclient import Clock, make_app
+from tests.webclient import logged_in, outputs
 
 BAR = ["2026-02-05", "2026-03-04", None, None, None, None]
 REMOVE = "wl-remove.n_clicks"
 SCHEDULED = "wl-scheduled.n_clicks"
-
-
-@pytest.fixture
-def app(practice: Practice) -> dash.Dash:
-    front_desk_practice(practice)
-    return make_app(practice.db, Clock(NOW))
-
-
-@pytest.fixture
-def frank(app: dash.Dash) -> FlaskClient:
-    return logged_in(app, "frank")
 
 
 def show(client: FlaskClient, app: dash.Dash, bar: list | None = None) -> dict:

@@ -1,0 +1,223 @@
+"""Breakdowns by a dimension, shared by every area: the dimensions, what an appointment or a
+client is grouped by (the filter table of metrics.md), the values a dimension takes in the
+data, and the contract's DataFrame built from per-group rows.
+
+A breakdown is a dict ``{group: {key: value}}`` with the practice as the one group ``PRACTICE``
+when there is no dimension; ``frame`` turns it into the DataFrame every ``compute`` returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, case, func, select
+from sqlalchemy.orm import aliased
+
+from dashboard.metrics.common import Filters, Period, appointment_conditions, in_period
+from db.models import Appointment, Availability, Client, Clinician, WaitlistEntry
+
+DIMENSIONS = ("clinician", "program", "location", "modality")
+PRACTICE = "practice"
+
+# The primary clinician of a client, joined only to group by their home location; and the
+# appointment's client, joined only to group by program. Aliases, so that the subqueries of
+# the filters are never auto-correlated to them.
+HOME = aliased(Clinician, name="home_clinician")
+APPOINTMENT_CLIENT = aliased(Client, name="group_client")
+
+
+def check_dimension(by: str | None) -> None:
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet ``condition`` (SQL; null over no rows)."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+# --- appointments: filter table, "appointments" column ------------------------------------------
+
+
+def appointment_group_column(by: str | None) -> ColumnElement[Any] | None:
+    """The column an appointment is grouped by: its clinician, its client's program, its
+    location, its modality; None for the practice."""
+    return {
+        "clinician": Appointment.clinician_id,
+        "program": APPOINTMENT_CLIENT.program,
+        "location": Appointment.location,
+        "modality": Appointment.modality,
+    }.get(by or "")
+
+
+def join_appointment_client(source: FromClause, by: str | None) -> FromClause:
+    """``source`` (which includes appointments) joined to their client when grouping by
+    program."""
+    if by != "program":
+        return source
+    return source.outerjoin(
+        APPOINTMENT_CLIENT, APPOINTMENT_CLIENT.client_id == Appointment.client_id
+    )
+
+
+def appointment_sums(
+    conn: Connection,
+    sums: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[ColumnElement[bool]],
+    by: str | None,
+) -> dict[Any, dict[str, int]]:
+    """Each named SQL sum over the appointments meeting ``conditions``: for the practice
+    (``{"practice": ...}``, zeros when none) or per non-null value of ``by``."""
+    columns = [func.coalesce(expr, 0).label(name) for name, expr in sums.items()]
+    column = appointment_group_column(by)
+    source = join_appointment_client(Appointment.__table__, by)
+    stmt = select(*columns).select_from(source).where(*conditions)
+    if column is not None:
+        stmt = with_group(stmt.where(column.is_not(None)), column)
+    return {
+        group_of(row, column): {name: int(row[i]) for i, name in enumerate(sums)}
+        for row in conn.execute(stmt)
+    }
+
+
+# --- clients: filter table, "clients" column ----------------------------------------------------
+
+
+def client_group_column(by: str | None) -> ColumnElement[Any] | None:
+    """The client column a client-based indicator groups by: primary clinician, program, the
+    primary clinician's home location; None for the practice and for modality, which does not
+    filter clients."""
+    return {
+        "clinician": Client.primary_clinician_id,
+        "program": Client.program,
+        "location": HOME.location,
+    }.get(by or "")
+
+
+def join_home(source: FromClause, by: str | None) -> FromClause:
+    """``source`` (which includes clients) joined to the primary clinician when grouping by
+    location."""
+    if by != "location":
+        return source
+    return source.outerjoin(HOME, HOME.clinician_id == Client.primary_clinician_id)
+
+
+# --- grouped queries and rows -------------------------------------------------------------------
+
+
+def with_group(stmt: Select[Any], column: ColumnElement[Any] | None) -> Select[Any]:
+    """``stmt`` with a ``grp`` column grouped by, or unchanged for the practice."""
+    if column is None:
+        return stmt
+    return stmt.add_columns(column.label("grp")).group_by(column)
+
+
+def group_of(row: Any, column: ColumnElement[Any] | None) -> Any:
+    return PRACTICE if column is None else row.grp
+
+
+def grouped_rows(
+    conn: Connection, stmt: Select[Any], column: ColumnElement[Any] | None
+) -> dict[Any, Any]:
+    """The rows of a ``with_group`` query by group."""
+    return {group_of(row, column): row for row in conn.execute(stmt)}
+
+
+def merge_groups(*parts: Mapping[Any, Mapping[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Rows from several queries over the same groups, joined by group (outer join)."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for part in parts:
+        for group, row in part.items():
+            merged.setdefault(group, {}).update(row)
+    return merged
+
+
+def frame(
+    rows: Mapping[Any, Mapping[str, Any]],
+    keys: Sequence[str],
+    count_keys: Iterable[str],
+    by: str | None,
+) -> pd.DataFrame:
+    """The contract's DataFrame: one column per key, indexed by group (sorted; a null group is
+    dropped, as no filter selects it). Counts are int64, 0 where a group lacks them; everything
+    else, and a count that is null (the waitlist's under a clinician filter), is float64 with
+    NaN for null."""
+    counts = frozenset(count_keys)
+    groups = sorted(group for group in rows if group is not None)
+    data = {
+        key: [rows[group].get(key, 0 if key in counts else None) for group in groups]
+        for key in keys
+    }
+    result = pd.DataFrame(data, index=pd.Index(groups, name=by, dtype=object), columns=list(keys))
+    for key in keys:
+        whole = key in counts and bool(result[key].notna().all())
+        result[key] = result[key].astype("int64" if whole else "float64")
+    return result
+
+
+# --- the values of a dimension ------------------------------------------------------------------
+
+
+def dimension_values(conn: Connection, period: Period, filters: Filters, by: str) -> list[str]:
+    """The values of a dimension found in the data, for a breakdown of keys that the dimension
+    does not filter (they carry their unfiltered value in every group), so those keys have a
+    row wherever another area may have one: clinician: every clinician; program: those of
+    clinicians, clients and waitlist entries; location: clinicians' homes, block locations and
+    the locations of the period's appointments that pass the filters; modality: those of the
+    period's appointments that pass the filters. A filter on the dimension itself keeps only
+    its value."""
+    queries: list[Any]
+    if by == "clinician":
+        queries = [select(Clinician.clinician_id)]
+    elif by == "program":
+        queries = [select(Clinician.program), select(Client.program)]
+        queries.append(select(WaitlistEntry.program))
+    elif by == "location":
+        others = dataclasses.replace(filters, location=None)
+        queries = [select(Clinician.location), select(Availability.location)]
+        queries.append(_period_appointments(Appointment.location, period, others))
+    elif by == "modality":
+        others = dataclasses.replace(filters, modality=None)
+        queries = [_period_appointments(Appointment.modality, period, others)]
+    else:
+        raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
+    values = {value for stmt in queries for value in conn.execute(stmt.distinct()).scalars()}
+    own = getattr(filters, by)
+    return sorted(value for value in values if value is not None and own in (None, value))
+
+
+def _period_appointments(column: Any, period: Period, filters: Filters) -> Any:
+    return select(column).where(in_period(period), *appointment_conditions(filters))
+
+
+def repeat_for_modalities(
+    conn: Connection, period: Period, filters: Filters, practice_row: Mapping[str, Any]
+) -> dict[Any, Mapping[str, Any]]:
+    """For an area that modality does not filter: every modality found in the data carries
+    the unfiltered value."""
+    return {
+        modality: practice_row for modality in dimension_values(conn, period, filters, "modality")
+    }
+
+
+__all__ = [
+    "DIMENSIONS",
+    "PRACTICE",
+    "appointment_group_column",
+    "appointment_sums",
+    "check_dimension",
+    "client_group_column",
+    "count_if",
+    "dimension_values",
+    "frame",
+    "group_of",
+    "grouped_rows",
+    "join_appointment_client",
+    "join_home",
+    "merge_groups",
+    "repeat_for_modalities",
+    "with_group",
+]
