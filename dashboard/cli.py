@@ -352,6 +352,7 @@ def prepare_demo(settings: Settings) -> None:
 def serve(host: str, port: int, demo: bool) -> None:
     """Run the dashboard (for production use gunicorn; see the README)."""
     from dashboard.app import create_app
+    from dashboard.logs import quiet_request_logs
 
     settings = load_settings(demo=demo, need_secret=True)
     if settings.demo:
@@ -363,6 +364,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     click.echo(f"careboard on http://{host}:{port}/  ({_describe(settings.database_url)})")
     if settings.demo:
         click.echo("Demo logins: director, frontdesk, clinician — password careboard-demo")
+    quiet_request_logs()
     app.run(host=host, port=port, debug=False)
 
 
