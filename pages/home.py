@@ -3,6 +3,7 @@ same length, each with its weekly trend, its definition on hover and a link to i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import dash
@@ -12,6 +13,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
+from dashboard.cache import cached
 from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.filters import (
     FILTER_INPUTS,
@@ -83,11 +85,19 @@ def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[
     if chosen is None:
         raise dash.exceptions.PreventUpdate  # the filter values are on their way
     period, filters = scoped_period_and_filters(ctx, [chosen[k] for k in FILTER_KEYS])
+    # As of the minute, so that everyone looking at the overview within it shares one result.
+    period = replace(period, as_of=period.as_of.replace(second=0, microsecond=0))
     previous = period.previous()
-    with ctx.db.read() as conn:
-        current = practice_metrics(conn, period, filters, ctx.rules)
-        before = practice_metrics(conn, previous, filters, ctx.rules)
-        trends = _trends(ctx, conn, period, filters)
+
+    def compute() -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
+        with ctx.db.read() as conn:
+            return (
+                practice_metrics(conn, period, filters, ctx.rules),
+                practice_metrics(conn, previous, filters, ctx.rules),
+                _trends(ctx, conn, period, filters),
+            )
+
+    current, before, trends = cached(ctx, "overview", (period, filters), compute)
     cards = overview_cards(
         current, before, trends, filter_query(period, filters), _span(period.days)
     )
