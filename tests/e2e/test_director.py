@@ -37,7 +37,15 @@ def _click(driver, element) -> None:  # type: ignore[no-untyped-def]
     ActionChains(driver).move_to_element(element).click().perform()
 
 
-def _downloaded(folder: Path, suffix: str, timeout: float = 20) -> Path:
+def _press(driver, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Press a button even while a loading overlay is drawn over part of the page."""
+    button = driver.find_element(By.ID, element_id)
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", button
+    )
+
+
+def _downloaded(folder: Path, suffix: str, timeout: float = 40) -> Path:
     deadline = time.time() + timeout
     while time.time() < deadline:
         done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
@@ -87,7 +95,7 @@ def test_caseloads_click_narrows_and_exports(director, live_server, tmp_path) ->
     _until(director, lambda d: "clinician=" in d.current_url)
     # The page narrows to the clicked clinician: one booked and one kept bar.
     _until(director, lambda d: _bar_count(d, "caseloads-utilization") == 2)
-    _click(director, director.find_element(By.ID, "caseloads-export-csv"))
+    _press(director, "caseloads-export-csv")
     exported = _downloaded(tmp_path, "caseloads.csv")
     lines = exported.read_text().splitlines()
     assert lines[0].startswith("clinician_id,name,") and len(lines) == 2
@@ -122,7 +130,7 @@ def test_access_heatmap_cell_narrows_the_time_of_week_panel(director, live_serve
 def test_continuity_lists_export_to_excel(director, live_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _open(director, live_server, "/continuity", "#continuity-lost .ag-row")
     wait_for(director, "#continuity-dist .bars .point", timeout=30)
-    _click(director, director.find_element(By.ID, "continuity-lost-export-xlsx"))
+    _press(director, "continuity-lost-export-xlsx")
     exported = _downloaded(tmp_path, ".xlsx")
     assert exported.name == "continuity-lost.xlsx" and exported.read_bytes()[:2] == b"PK"
     assert console_errors(director) == []
