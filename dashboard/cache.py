@@ -8,8 +8,11 @@ scope (a clinician's figures are never served to anyone else), and the arguments
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from typing import TypeVar
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from plotly.io.json import to_json_plotly
 
 from dashboard.auth.callbacks import CallbackContext
 from db.meta import data_version
@@ -34,3 +37,30 @@ def cached(ctx: CallbackContext, name: str, arguments: object, compute: Callable
         value = compute()
         cache.set(key, value)
     return value
+
+
+def plain(output: Any) -> Any:
+    """A callback output as the JSON-ready values Dash would send (figures and components
+    serialised once), so a cache hit costs no figure validation or component rebuilding."""
+    if output is None or isinstance(output, str | int | float | bool):
+        return output
+    return json.loads(to_json_plotly(output))
+
+
+def cached_outputs(
+    ctx: CallbackContext,
+    name: str,
+    arguments: object,
+    compute: Callable[[], tuple[Sequence[Any], Iterable[str]]],
+) -> list[Any]:
+    """A callback's outputs from ``compute()`` (which returns them with the ids of the clients
+    whose rows they carry), stored plain under ``cache_key``. The clients are noted on every
+    call, hit or miss, so the audit trail is the same either way."""
+
+    def stored() -> tuple[list[Any], list[str]]:
+        outputs, client_ids = compute()
+        return [plain(output) for output in outputs], sorted({str(c) for c in client_ids})
+
+    outputs, client_ids = cached(ctx, name, arguments, stored)
+    ctx.note_clients(client_ids)
+    return outputs

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from dashboard.metrics.availability import open_slots, third_next_available
+from dashboard.metrics.availability import open_slots, third_next_available_at
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -55,6 +55,9 @@ TNA_COLUMNS = ["week", "clinician_id", "program", "third_next_available_days"]
 OPEN_SLOT_DAYS = 28
 
 
+NEVER = np.iinfo(np.int64).max // 2  # a resolution date that never comes
+
+
 def _target(rules: Rules, priority: str) -> float:
     return rules.waitlist_target_days.get(priority, np.inf)
 
@@ -86,20 +89,39 @@ def waitlist_daily(
     )
     groups = conn.execute(stmt).all()
     dates = [period.start + dt.timedelta(days=n) for n in range((last - period.start).days + 1)]
-    day_numbers = np.array([d.toordinal() for d in dates])
-    open_counts = np.zeros(len(dates), dtype=np.int64)
-    over_counts = np.zeros(len(dates), dtype=np.int64)
-    for row in groups:
-        referred = row.referred_at.toordinal()
-        resolved = row.resolved_at.toordinal() if row.resolved_at else np.iinfo(np.int64).max
-        is_open = (day_numbers >= referred) & (day_numbers < resolved)
-        open_counts += is_open * int(row.entries)
-        over = is_open & (day_numbers - referred > _target(rules, row.priority))
-        over_counts += over * int(row.entries)
+    first = period.start.toordinal()
+    entries = np.array([int(row.entries) for row in groups], dtype=np.int64)
+    referred = np.array([row.referred_at.toordinal() for row in groups], dtype=np.int64)
+    resolved = np.array(
+        [row.resolved_at.toordinal() if row.resolved_at else NEVER for row in groups],
+        dtype=np.int64,
+    )
+    targets = np.array([_target(rules, row.priority) for row in groups], dtype=float)
+    # Each group is open on the days [referred, resolved) and over its target on the days
+    # [referred + target + 1, resolved): counted with a difference array over the dates.
+    over_from = np.where(np.isinf(targets), NEVER, referred + np.nan_to_num(targets) + 1)
     return pd.DataFrame(
-        {"date": dates, "waitlist_open": open_counts, "waitlist_over_target": over_counts},
+        {
+            "date": dates,
+            "waitlist_open": _daily_counts(referred, resolved, entries, first, len(dates)),
+            "waitlist_over_target": _daily_counts(
+                over_from.astype(np.int64), resolved, entries, first, len(dates)
+            ),
+        },
         columns=DAILY_COLUMNS,
     )
+
+
+def _daily_counts(
+    starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, first: int, days_: int
+) -> np.ndarray:
+    """How much weight lies on each of ``days_`` days from ordinal ``first``, each weight on
+    the days [start, end)."""
+    changes = np.zeros(days_ + 1, dtype=np.int64)
+    valid = starts < ends
+    np.add.at(changes, np.clip(starts[valid] - first, 0, days_), weights[valid])
+    np.add.at(changes, np.clip(ends[valid] - first, 0, days_), -weights[valid])
+    return np.cumsum(changes)[:days_]
 
 
 def open_waits(conn: Connection, period: Period, filters: Filters, rules: Rules) -> pd.DataFrame:
@@ -170,13 +192,14 @@ def third_next_available_weekly(
     the period (the period's as-of for the current week): week (Monday), clinician_id,
     program, days (null: no third slot within the horizon)."""
     programs = clinician_profiles(conn, filters).set_index("clinician_id")["program"].to_dict()
-    frames = []
-    for monday, week in week_periods(period):
-        found = third_next_available(conn, week.as_of, filters, rules)
-        found = found.assign(week=monday, program=found["clinician_id"].map(programs))
-        frames.append(found[TNA_COLUMNS])
-    if not frames:
+    weeks = week_periods(period)
+    if not weeks:
         return pd.DataFrame(columns=TNA_COLUMNS)
+    found = third_next_available_at(conn, [week.as_of for _, week in weeks], filters, rules)
+    frames = [
+        each.assign(week=monday, program=each["clinician_id"].map(programs))[TNA_COLUMNS]
+        for (monday, _), each in zip(weeks, found, strict=True)
+    ]
     return pd.concat(frames, ignore_index=True)
 
 

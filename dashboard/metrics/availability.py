@@ -29,6 +29,7 @@ from dashboard.metrics.common import (
     clinician_conditions,
     is_held,
 )
+from dashboard.metrics.sqlfn import epoch_second
 from db.models import Appointment, Availability, Clinician, TimeOff
 
 INTERVAL_COLUMNS = ["clinician_id", "location", "start_at", "end_at"]
@@ -158,6 +159,39 @@ def _availability_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes that sort like the values (strings by code point; None after all), and
+    how many codes there are."""
+    found, categories = pd.factorize(values)  # None: -1
+    rank = np.empty(len(categories), dtype=np.int64)
+    rank[np.argsort(np.asarray(categories, dtype=object), kind="stable")] = np.arange(
+        len(categories)
+    )
+    codes = np.where(found >= 0, rank[np.maximum(found, 0)] if len(rank) else 0, len(categories))
+    return codes.astype(np.int64), len(categories) + 1
+
+
+def _block_frame(
+    clinicians: np.ndarray, locations: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> pd.DataFrame:
+    """Dated blocks sorted by clinician, start and end (stable), with integer codes: the
+    clinician's (ordered like the ids) and the place's (one per clinician and location), so
+    later steps group by numbers, not by strings."""
+    clinician_codes, _ = _codes(clinicians)
+    location_codes, location_count = _codes(locations)
+    order = np.lexsort((ends, starts, clinician_codes))
+    return pd.DataFrame(
+        {
+            "clinician_id": clinicians[order],
+            "location": locations[order],
+            "start": starts[order],
+            "end": ends[order],
+            "clinician_code": clinician_codes[order],
+            "place": (clinician_codes * location_count + location_codes)[order],
+        }
+    )
+
+
 def _dated_blocks(
     conn: Connection,
     start: dt.date,
@@ -166,7 +200,8 @@ def _dated_blocks(
     clinician_ids: Collection[str] | None,
 ) -> pd.DataFrame:
     """Every template block on every date from start to end inclusive where it is in effect:
-    clinician_id, location (null block location: the clinician's home), start, end (seconds)."""
+    clinician_id, location (null block location: the clinician's home), start, end (seconds),
+    and the codes of ``_block_frame``."""
     stmt = (
         select(
             Availability.clinician_id,
@@ -186,40 +221,40 @@ def _dated_blocks(
     )
     if clinician_ids is not None:
         stmt = stmt.where(Availability.clinician_id.in_(list(clinician_ids)))
-    clinicians: list[np.ndarray] = []
-    locations: list[np.ndarray] = []
-    starts: list[np.ndarray] = []
-    ends: list[np.ndarray] = []
-    for block in conn.execute(stmt):
-        first = max(start, block.effective_from or start)
-        last = min(end, block.effective_to or end)
-        first += dt.timedelta(days=(block.weekday - first.weekday()) % 7)
-        days = np.arange((first - EPOCH_DAY).days, (last - EPOCH_DAY).days + 1, 7, dtype=np.int64)
-        if not len(days):
-            continue
-        midnights = days * DAY_SECONDS
-        starts.append(midnights + _time_seconds(block.start_time))
-        ends.append(midnights + _time_seconds(block.end_time))
-        clinicians.append(np.full(len(days), block.clinician_id, dtype=object))
-        locations.append(np.full(len(days), block.location, dtype=object))
-    if not starts:
-        return pd.DataFrame(
-            {
-                "clinician_id": pd.Series(dtype=object),
-                "location": pd.Series(dtype=object),
-                "start": pd.Series(dtype=np.int64),
-                "end": pd.Series(dtype=np.int64),
-            }
-        )
-    blocks = pd.DataFrame(
-        {
-            "clinician_id": np.concatenate(clinicians),
-            "location": np.concatenate(locations),
-            "start": np.concatenate(starts),
-            "end": np.concatenate(ends),
-        }
+    rows = conn.execute(stmt).all()
+    empty = np.array([], dtype=object)
+    if not rows:
+        no_seconds = np.array([], dtype=np.int64)
+        return _block_frame(empty, empty, no_seconds, no_seconds)
+    first_day, last_day = (start - EPOCH_DAY).days, (end - EPOCH_DAY).days
+    firsts = np.array(
+        [max(first_day, (r.effective_from - EPOCH_DAY).days) if r.effective_from else first_day
+         for r in rows],
+        dtype=np.int64,
+    )  # fmt: skip
+    lasts = np.array(
+        [min(last_day, (r.effective_to - EPOCH_DAY).days) if r.effective_to else last_day
+         for r in rows],
+        dtype=np.int64,
+    )  # fmt: skip
+    weekdays = np.array([r.weekday for r in rows], dtype=np.int64)
+    # The first date on or after ``firsts`` that falls on the block's weekday (epoch day 0,
+    # 1970-01-01, was a Thursday: weekday 3).
+    firsts += (weekdays - (firsts + 3)) % 7
+    counts = np.where(lasts >= firsts, (lasts - firsts) // 7 + 1, 0)
+    source = np.repeat(np.arange(len(rows)), counts)
+    nth = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    midnights = (firsts[source] + 7 * nth) * DAY_SECONDS
+    start_times = np.array([_time_seconds(r.start_time) for r in rows], dtype=np.int64)
+    end_times = np.array([_time_seconds(r.end_time) for r in rows], dtype=np.int64)
+    clinicians = np.array([r.clinician_id for r in rows], dtype=object)
+    locations = np.array([r.location for r in rows], dtype=object)
+    return _block_frame(
+        clinicians[source],
+        locations[source],
+        midnights + start_times[source],
+        midnights + end_times[source],
     )
-    return blocks.sort_values(["clinician_id", "start", "end"], kind="stable", ignore_index=True)
 
 
 def _time_off(
@@ -236,7 +271,7 @@ def _time_off(
     rows = conn.execute(stmt).all()
     return pd.DataFrame(
         {
-            "clinician_id": [row.clinician_id for row in rows],
+            "clinician_id": np.array([row.clinician_id for row in rows], dtype=object),
             "start": np.array([_seconds(row.start_at) for row in rows], dtype=np.int64),
             "end": np.array([_seconds(row.end_at) for row in rows], dtype=np.int64),
         }
@@ -247,10 +282,13 @@ def _without_overlaps(blocks: pd.DataFrame) -> pd.DataFrame:
     """Blocks with the part that an earlier-starting block of the clinician covers removed."""
     if blocks.empty:
         return blocks
-    reached = blocks.groupby("clinician_id")["end"].cummax()
-    before = reached.groupby(blocks["clinician_id"]).shift()
-    floor = before.fillna(np.iinfo(np.int64).min).astype(np.int64)
-    trimmed = blocks.assign(start=np.maximum(blocks["start"].to_numpy(), floor.to_numpy()))
+    # Shifted by the clinician's code, one running maximum serves every clinician at once.
+    offset = blocks["clinician_code"].to_numpy() * GROUP_STRIDE
+    reached = np.maximum.accumulate(blocks["end"].to_numpy() + offset)
+    floor = np.full(len(blocks), np.iinfo(np.int64).min, dtype=np.int64)
+    same_clinician = offset[1:] == offset[:-1]
+    floor[1:] = np.where(same_clinician, reached[:-1] - offset[1:], floor[1:])
+    trimmed = blocks.assign(start=np.maximum(blocks["start"].to_numpy(), floor))
     return trimmed[trimmed["start"] < trimmed["end"]].reset_index(drop=True)
 
 
@@ -269,7 +307,8 @@ def _minus_time_off(blocks: pd.DataFrame, time_off: pd.DataFrame) -> pd.DataFram
     pieces = blocks.iloc[rows].reset_index(drop=True)
     pieces["start"] = starts - codes[rows]
     pieces["end"] = ends - codes[rows]
-    return pieces.sort_values(["clinician_id", "start"], kind="stable", ignore_index=True)
+    order = np.lexsort((pieces["start"].to_numpy(), pieces["clinician_code"].to_numpy()))
+    return pieces.iloc[order].reset_index(drop=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -332,10 +371,15 @@ def _busy(
 ) -> pd.DataFrame:
     """Held appointments of these clinicians overlapping [start, end): clinician_id, start, end.
 
-    Any held appointment blocks the clinician, whatever its location, modality or client."""
+    Any held appointment blocks the clinician, whatever its location, modality or client.
+    Times come back from SQL as whole seconds: no datetime is built per appointment."""
     if not clinician_ids:
         return pd.DataFrame({"clinician_id": [], "start": [], "end": []})
-    stmt = select(Appointment.clinician_id, Appointment.start_at, Appointment.end_at).where(
+    stmt = select(
+        Appointment.clinician_id,
+        epoch_second(Appointment.start_at),
+        epoch_second(Appointment.end_at),
+    ).where(
         Appointment.clinician_id.in_(list(clinician_ids)),
         Appointment.start_at >= start - LONGEST_APPOINTMENT,
         Appointment.start_at < end,
@@ -343,25 +387,64 @@ def _busy(
         is_held(rules),
     )
     rows = conn.execute(stmt).all()
+    if not rows:
+        return pd.DataFrame({"clinician_id": [], "start": [], "end": []})
+    clinicians, starts, ends = zip(*rows, strict=True)
     return pd.DataFrame(
         {
-            "clinician_id": [row.clinician_id for row in rows],
-            "start": np.array([_seconds(row.start_at) for row in rows], dtype=np.int64),
-            "end": np.array([_seconds(row.end_at) for row in rows], dtype=np.int64),
+            "clinician_id": np.asarray(clinicians, dtype=object),
+            "start": np.asarray(starts, dtype=np.int64),
+            "end": np.asarray(ends, dtype=np.int64),
         }
     )
 
 
 def _slot_starts(blocks: pd.DataFrame, step: int) -> pd.DataFrame:
-    """Slot starts: each block's start, then every ``step`` seconds while inside the block."""
+    """Slot starts: each block's start, then every ``step`` seconds while inside the block;
+    one slot per clinician, location and start (the first block's)."""
     starts, ends = blocks["start"].to_numpy(), blocks["end"].to_numpy()
     counts = -((starts - ends) // step)  # ceil((end - start) / step)
     source = np.repeat(np.arange(len(blocks)), counts)
     nth = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    slots = blocks.iloc[source][["clinician_id", "location"]].reset_index(drop=True)
-    slots["start"] = starts[source] + nth * step
-    slots["end"] = slots["start"] + step
-    return slots.drop_duplicates(["clinician_id", "location", "start"], ignore_index=True)
+    slot_starts = starts[source] + nth * step
+    places = blocks["place"].to_numpy()[source]
+    _, first = np.unique(places * GROUP_STRIDE + slot_starts, return_index=True)
+    keep = source[np.sort(first)], slot_starts[np.sort(first)]
+    slots = blocks.iloc[keep[0]][["clinician_id", "location", "clinician_code", "place"]]
+    slots = slots.reset_index(drop=True)
+    slots["start"] = keep[1]
+    slots["end"] = keep[1] + step
+    return slots
+
+
+def _candidate_slots(availability: _Availability, from_second: int, rules: Rules) -> pd.DataFrame:
+    """Slots starting at or after ``from_second`` that lie wholly inside available time at
+    their block's location: clinician_id, location, start, end, sorted by clinician, start and
+    location. Whether an appointment holds them is not looked at yet."""
+    slots = _slot_starts(availability.blocks, rules.slot_minutes * 60)
+    slots = slots[slots["start"].to_numpy() >= from_second].reset_index(drop=True)
+    if slots.empty:
+        return slots
+    available = availability.available
+    offset = available["place"].to_numpy() * GROUP_STRIDE
+    union = _merge(available["start"].to_numpy() + offset, available["end"].to_numpy() + offset)
+    codes = slots["place"].to_numpy() * GROUP_STRIDE
+    inside = _containing(union, slots["start"].to_numpy() + codes, slots["end"].to_numpy() + codes)
+    slots = slots[inside]
+    # By clinician, start, then location: the place code orders locations within a clinician.
+    order = np.lexsort(
+        (slots["place"].to_numpy(), slots["start"].to_numpy(), slots["clinician_code"].to_numpy())
+    )
+    return slots.iloc[order].reset_index(drop=True)
+
+
+def _unheld(slots: pd.DataFrame, busy: pd.DataFrame) -> np.ndarray:
+    """Which slots overlap no held appointment of their clinician."""
+    clinicians = pd.Index(pd.unique(slots["clinician_id"]))
+    offset = _group_codes(busy["clinician_id"], clinicians)
+    taken = _merge(busy["start"].to_numpy() + offset, busy["end"].to_numpy() + offset)
+    codes = _group_codes(slots["clinician_id"], clinicians)
+    return ~_overlapping(taken, slots["start"].to_numpy() + codes, slots["end"].to_numpy() + codes)
 
 
 def _open_slots(
@@ -375,37 +458,17 @@ def _open_slots(
 ) -> pd.DataFrame:
     """Open slots in seconds: clinician_id, location, start, end, sorted by clinician, start."""
     availability = _availability(conn, start, end, filters, clinician_ids)
-    slots = _slot_starts(availability.blocks, rules.slot_minutes * 60)
-    slots = slots[slots["start"] >= _seconds(as_of)].reset_index(drop=True)
+    slots = _candidate_slots(availability, _seconds(as_of), rules)
     if slots.empty:
         return slots
-    # Wholly inside available time at the slot's own location.
-    places = slots["clinician_id"] + "\x1f" + slots["location"].fillna("")
-    available = availability.available
-    available_places = available["clinician_id"] + "\x1f" + available["location"].fillna("")
-    categories = pd.Index(pd.unique(pd.concat([places, available_places])))
-    offset = _group_codes(available_places, categories)
-    union = _merge(available["start"].to_numpy() + offset, available["end"].to_numpy() + offset)
-    codes = _group_codes(places, categories)
-    inside = _containing(union, slots["start"].to_numpy() + codes, slots["end"].to_numpy() + codes)
-    slots = slots[inside].reset_index(drop=True)
-    # Free of every held appointment of the clinician.
-    clinicians = pd.Index(pd.unique(slots["clinician_id"]))
     busy = _busy(
         conn,
-        list(clinicians),
+        list(pd.unique(slots["clinician_id"])),
         dt.datetime.combine(start, dt.time()),
         dt.datetime.combine(end + ONE_DAY, dt.time()),
         rules,
     )
-    offset = _group_codes(busy["clinician_id"], clinicians)
-    taken = _merge(busy["start"].to_numpy() + offset, busy["end"].to_numpy() + offset)
-    codes = _group_codes(slots["clinician_id"], clinicians)
-    blocked = _overlapping(
-        taken, slots["start"].to_numpy() + codes, slots["end"].to_numpy() + codes
-    )
-    slots = slots[~blocked]
-    return slots.sort_values(["clinician_id", "start", "location"], ignore_index=True)
+    return slots[_unheld(slots, busy)].reset_index(drop=True)
 
 
 def open_slots(
@@ -445,6 +508,120 @@ def _candidate_clinicians(conn: Connection, filters: Filters) -> list[str]:
     return list(conn.execute(stmt).scalars())
 
 
+@dataclasses.dataclass
+class _Search:
+    """The first three open slots of each clinician from several as-of moments at once.
+
+    Row i is one as-of, column j one clinician: how many open slots were found so far and the
+    starts of the first and the third (seconds). Slots are met in time order, window by window,
+    so a search stops as soon as every as-of has three slots for every clinician."""
+
+    as_ofs: list[dt.datetime]
+    clinicians: list[str]
+    horizon_days: int
+
+    def __post_init__(self) -> None:
+        shape = (len(self.as_ofs), len(self.clinicians))
+        self.found = np.zeros(shape, dtype=np.int64)
+        self.first = np.zeros(shape, dtype=np.int64)
+        self.third = np.zeros(shape, dtype=np.int64)
+        self.from_second = np.array([_seconds(a) for a in self.as_ofs], dtype=np.int64)
+        # Slots on dates up to the as-of date + the horizon count: before the next midnight.
+        self.until_second = np.array(
+            [_day_seconds(self.last_day(a) + ONE_DAY) for a in self.as_ofs], dtype=np.int64
+        )
+
+    def last_day(self, as_of: dt.datetime) -> dt.date:
+        return _as_of_date(as_of) + dt.timedelta(days=self.horizon_days)
+
+    def waiting(self, window_start: int) -> list[str]:
+        """Clinicians some as-of still needs slots of from ``window_start`` on."""
+        open_ended = self.until_second > window_start
+        short = (self.found < 3) & open_ended[:, None]
+        return [c for c, wanted in zip(self.clinicians, short.any(axis=0), strict=True) if wanted]
+
+    def take(self, slots: pd.DataFrame) -> None:
+        """Count the open slots of one window (sorted by clinician, then start)."""
+        if slots.empty:
+            return
+        codes = pd.Index(self.clinicians).get_indexer(slots["clinician_id"]).astype(np.int64)
+        starts = slots["start"].to_numpy()
+        keys = codes * GROUP_STRIDE + starts
+        base = np.arange(len(self.clinicians), dtype=np.int64) * GROUP_STRIDE
+        last = len(starts) - 1
+        for i in range(len(self.as_ofs)):
+            low = np.searchsorted(keys, base + self.from_second[i], side="left")
+            high = np.searchsorted(keys, base + self.until_second[i], side="left")
+            before = self.found[i]
+            taken = np.minimum(high - low, np.maximum(3 - before, 0))
+            # The window's first slot is the first ever when none was found before; its
+            # (3 - before)-th is the third when this window completes the three.
+            new_first = (before == 0) & (taken > 0)
+            self.first[i] = np.where(new_first, starts[np.minimum(low, last)], self.first[i])
+            new_third = (before < 3) & (before + taken >= 3)
+            third_at = np.clip(low + 2 - before, 0, last)
+            self.third[i] = np.where(new_third, starts[third_at], self.third[i])
+            self.found[i] = before + taken
+
+    def frame(self, i: int) -> pd.DataFrame:
+        as_of_date = _as_of_date(self.as_ofs[i])
+        records = []
+        for j, clinician_id in enumerate(self.clinicians):
+            found = int(self.found[i, j])
+            first = EPOCH + dt.timedelta(seconds=int(self.first[i, j])) if found else None
+            days = None
+            if found >= 3:
+                third_day = (EPOCH + dt.timedelta(seconds=int(self.third[i, j]))).date()
+                days = (third_day - as_of_date).days
+            records.append((clinician_id, first, days))
+        result = pd.DataFrame.from_records(records, columns=THIRD_NEXT_COLUMNS)
+        result["next_available"] = pd.to_datetime(result["next_available"])
+        result["third_next_available_days"] = result["third_next_available_days"].astype("float64")
+        return result
+
+
+def _as_of_date(as_of: dt.datetime) -> dt.date:
+    return (as_of - dt.timedelta(microseconds=1)).date()
+
+
+def _search(
+    conn: Connection, as_ofs: Sequence[dt.datetime], filters: Filters, rules: Rules
+) -> _Search:
+    """Run the search of ``_Search`` over the dates all the as-ofs look at: available time
+    and candidate slots once for the whole span, held appointments window by window."""
+    search = _Search(list(as_ofs), _candidate_clinicians(conn, filters), rules.slot_horizon_days)
+    if not search.clinicians or not search.as_ofs:
+        return search
+    first_day = min(a.date() for a in as_ofs)
+    last_day = max(search.last_day(a) for a in as_ofs)
+    if first_day > last_day:
+        return search
+    availability = _availability(conn, first_day, last_day, filters, search.clinicians)
+    candidates = _candidate_slots(availability, int(search.from_second.min()), rules)
+    day = first_day
+    while day <= last_day:
+        window_end = min(last_day, day + dt.timedelta(days=SLOT_WINDOW_DAYS - 1))
+        low, high = _day_seconds(day), _day_seconds(window_end + ONE_DAY)
+        waiting = search.waiting(low)
+        if not waiting:
+            break
+        in_window = candidates["start"].between(low, high - 1) & candidates["clinician_id"].isin(
+            waiting
+        )
+        slots = candidates[in_window.to_numpy()]
+        if len(slots):
+            busy = _busy(
+                conn,
+                list(pd.unique(slots["clinician_id"])),
+                dt.datetime.combine(day, dt.time()),
+                dt.datetime.combine(window_end + ONE_DAY, dt.time()),
+                rules,
+            )
+            search.take(slots[_unheld(slots, busy)])
+        day = window_end + ONE_DAY
+    return search
+
+
 def third_next_available(
     conn: Connection, as_of: dt.datetime, filters: Filters, rules: Rules
 ) -> pd.DataFrame:
@@ -454,28 +631,16 @@ def third_next_available(
 
     With a location filter the clinician's home location must match and only slots in blocks
     at that location count (both columns of the filter table apply)."""
-    as_of_date = (as_of - dt.timedelta(microseconds=1)).date()
-    last_day = as_of_date + dt.timedelta(days=rules.slot_horizon_days)
-    waiting = _candidate_clinicians(conn, filters)
-    found: dict[str, list[int]] = {clinician_id: [] for clinician_id in waiting}
-    day = as_of.date()
-    while waiting and day <= last_day:
-        window_end = min(last_day, day + dt.timedelta(days=SLOT_WINDOW_DAYS - 1))
-        slots = _open_slots(conn, day, window_end, as_of, filters, rules, waiting)
-        for clinician_id, starts in slots.groupby("clinician_id")["start"]:
-            found[clinician_id].extend(starts.iloc[: 3 - len(found[clinician_id])].tolist())
-        waiting = [clinician_id for clinician_id in waiting if len(found[clinician_id]) < 3]
-        day = window_end + ONE_DAY
-    records = []
-    for clinician_id, starts in found.items():
-        first = EPOCH + dt.timedelta(seconds=starts[0]) if starts else None
-        third_day = (EPOCH + dt.timedelta(seconds=starts[2])).date() if len(starts) >= 3 else None
-        days = (third_day - as_of_date).days if third_day is not None else None
-        records.append((clinician_id, first, days))
-    result = pd.DataFrame.from_records(records, columns=THIRD_NEXT_COLUMNS)
-    result["next_available"] = pd.to_datetime(result["next_available"])
-    result["third_next_available_days"] = result["third_next_available_days"].astype("float64")
-    return result
+    return _search(conn, [as_of], filters, rules).frame(0)
+
+
+def third_next_available_at(
+    conn: Connection, as_ofs: Sequence[dt.datetime], filters: Filters, rules: Rules
+) -> list[pd.DataFrame]:
+    """``third_next_available`` as of each of ``as_ofs``, in one search (one pass over the
+    held appointments of the dates they look at, however many as-ofs there are)."""
+    search = _search(conn, as_ofs, filters, rules)
+    return [search.frame(i) for i in range(len(search.as_ofs))]
 
 
 # --- the groups of a breakdown ------------------------------------------------------------------
@@ -485,4 +650,5 @@ __all__ = [
     "available_intervals",
     "open_slots",
     "third_next_available",
+    "third_next_available_at",
 ]

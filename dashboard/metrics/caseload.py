@@ -9,8 +9,11 @@ date, not an intake onto a caseload.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
@@ -47,6 +50,7 @@ KEYS: tuple[str, ...] = (
 )
 ZERO_KEYS: frozenset[str] = frozenset({"active_caseload", "new_clients", "discharges"})
 CLIENT_COUNTS = ("active_caseload", "new_clients", "discharges")
+EPOCH = dt.date(1970, 1, 1)
 # caseload_capacity may be null, so it stays float64 like the rates.
 COUNT_KEYS = CLIENT_COUNTS
 
@@ -131,4 +135,55 @@ def compute(
     return frame(rows, KEYS, COUNT_KEYS, by)
 
 
-__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute"]
+def _counts_by_date(conn: Connection, date: Any, filters: Filters, last: dt.date) -> pd.Series:
+    """Clients with a primary clinician passing the filters, counted by ``date`` up to ``last``,
+    as a cumulative count indexed by epoch day."""
+    stmt = (
+        select(date.label("day"), func.count().label("clients"))
+        .where(
+            Client.primary_clinician_id.is_not(None),
+            date.is_not(None),
+            date <= last,
+            *client_conditions(filters),
+        )
+        .group_by(date)
+    )
+    rows = conn.execute(stmt).all()
+    days_ = np.array([(row.day - EPOCH).days for row in rows], dtype=np.int64)
+    order = np.argsort(days_)
+    clients = np.array([int(row.clients) for row in rows], dtype=np.int64)[order]
+    return pd.Series(np.cumsum(clients), index=days_[order])
+
+
+def _up_to(cumulative: pd.Series, day: dt.date) -> int:
+    """How many were counted on or before ``day``."""
+    position = int(np.searchsorted(cumulative.index.to_numpy(), (day - EPOCH).days, "right"))
+    return int(cumulative.iloc[position - 1]) if position else 0
+
+
+def weekly(
+    conn: Connection, period: Period, filters: Filters, weeks: Sequence[tuple[dt.date, Period]]
+) -> dict[dt.date, dict[str, Any]]:
+    """Caseload keys for each week (its own period and as-of), from two grouped counts: a
+    client is active on a date when their intake date is on or before it and their discharge
+    date (never before the intake) is not, so actives = intakes so far - discharges so far."""
+    if not weeks:
+        return {}
+    last = max(max(week.end, week.as_of_date) for _, week in weeks)
+    intakes = _counts_by_date(conn, Client.intake_date, filters, last)
+    discharges = _counts_by_date(conn, Client.discharge_date, filters, last)
+    capacity = _capacity(conn, filters, None).get(PRACTICE)
+    rows = {}
+    for monday, week in weeks:
+        before = week.start - dt.timedelta(days=1)
+        counts = {
+            "active_caseload": _up_to(intakes, week.as_of_date)
+            - _up_to(discharges, week.as_of_date),
+            "new_clients": _up_to(intakes, week.end) - _up_to(intakes, before),
+            "discharges": _up_to(discharges, week.end) - _up_to(discharges, before),
+        }
+        rows[monday] = _caseload(counts, capacity)
+    return rows
+
+
+__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute", "weekly"]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, literal, or_, select, true
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from db.models import Appointment, Client, Clinician, WaitlistEntry
@@ -138,17 +138,31 @@ def is_held(rules: Rules) -> ColumnElement[bool]:
     return effective_status(rules).in_(HELD_STATUSES)
 
 
-def is_kept() -> ColumnElement[bool]:
-    return Appointment.status.in_(KEPT_STATUSES)
+def _inline(values: tuple[str, ...]) -> Any:
+    """The values as literals in the SQL text (not bound parameters), so that both databases
+    can match the condition to the partial visit indexes (migration 0002)."""
+    return bindparam(None, values, expanding=True, literal_execute=True)
+
+
+def is_kept(appointments: Any = Appointment) -> ColumnElement[bool]:
+    if len(KEPT_STATUSES) == 1:
+        return appointments.status == literal(KEPT_STATUSES[0], literal_execute=True)
+    return appointments.status.in_(_inline(KEPT_STATUSES))
+
+
+def is_visit_row(appointments: Any = Appointment) -> ColumnElement[bool]:
+    """Kept appointments of any type but group, whenever they start: the partial visit
+    indexes' own condition (``appointments``: the model or an alias of it)."""
+    if len(NON_VISIT_SERVICES) == 1:
+        service = appointments.service != literal(NON_VISIT_SERVICES[0], literal_execute=True)
+    else:
+        service = appointments.service.not_in(_inline(NON_VISIT_SERVICES))
+    return and_(is_kept(appointments), service)
 
 
 def is_visit(period: Period) -> ColumnElement[bool]:
     """Past kept appointments of any type but group."""
-    return and_(
-        is_kept(),
-        Appointment.service.not_in(NON_VISIT_SERVICES),
-        Appointment.start_at < period.as_of,
-    )
+    return and_(is_visit_row(), Appointment.start_at < period.as_of)
 
 
 def in_period(period: Period, column: KeyedColumnElement[Any] | None = None) -> ColumnElement[bool]:

@@ -252,13 +252,11 @@ def cohort_rates(
 ) -> pd.DataFrame:
     """Early engagement and FUH 7/30 by week or month of the first visit / discharge, each
     cohort followed up to the period's as-of (a cohort too recent to judge is null)."""
-    rows = {
-        start: engagement.compute(conn, bucket, filters, rules).iloc[0]
-        for start, bucket in cohort_buckets(period, freq)
-    }
+    buckets = cohort_buckets(period, freq)
+    rates = engagement.cohort_rates_by_bucket(conn, period, [b for _, b in buckets], filters)
     frame = pd.DataFrame(
-        {key: [rows[start][key] for start in rows] for key in keys},
-        index=pd.Index(list(rows), name=freq, dtype=object),
+        {key: [row[key] for row in rates] for key in keys},
+        index=pd.Index([start for start, _ in buckets], name=freq, dtype=object),
         columns=list(keys),
     )
     return frame.astype("float64")

@@ -11,7 +11,9 @@ answers, so no appointment is loaded into memory.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -30,6 +32,7 @@ from dashboard.metrics.common import (
     is_held,
     is_kept,
     is_visit,
+    is_visit_row,
     rate,
     ratio,
 )
@@ -48,7 +51,7 @@ from dashboard.metrics.grouping import (
     repeat_for_modalities,
     with_group,
 )
-from dashboard.metrics.sqlfn import epoch_day
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, CareEvent, Client, SessionFeedback
 from db.timeutil import day_start
 from db.vocab import LOW_ALLIANCE_SRS
@@ -65,6 +68,7 @@ ZERO_KEYS: frozenset[str] = frozenset({"lost_to_follow_up", "low_alliance_sessio
 EARLY_ENGAGEMENT_DAYS = 30
 FUH_WINDOWS = (7, 30)
 HOSPITAL_DISCHARGE = "hospital_discharge"
+EPOCH = dt.date(1970, 1, 1)
 
 
 # --- lost to follow-up --------------------------------------------------------------------------
@@ -143,14 +147,102 @@ def lost_to_follow_up_clients(
     return result.astype({"days_since": "int64"}).reset_index(drop=True)
 
 
+def lost_by_week(
+    conn: Connection, weeks: Sequence[Period], filters: Filters, rules: Rules
+) -> list[int]:
+    """``lost_to_follow_up`` as of each week's own as-of, in one query.
+
+    With H the start of the client's last held appointment and V that of their last visit
+    (both over all time), a client is lost as of t exactly when no held appointment starts at
+    or after t (H < t, or none), hence every visit started before t, and so the last visit
+    before t is V: it must be before the cutoff, or, with none, the intake date must be. H and
+    V are looked up once per client, by index, and every as-of is one sum over them."""
+    if not weeks:
+        return []
+    first = min(week.as_of_date for week in weeks)
+    last = max(week.as_of_date for week in weeks)
+    of_client = Appointment.client_id == Client.client_id
+    last_held = select(func.max(Appointment.start_at)).where(of_client, is_held(rules))
+    last_visit = select(func.max(Appointment.start_at)).where(of_client, is_visit_row())
+    clients = (
+        select(
+            Client.intake_date.label("intake"),
+            Client.discharge_date.label("discharge"),
+            last_held.scalar_subquery().label("held"),
+            last_visit.scalar_subquery().label("visit"),
+        )
+        .where(
+            Client.primary_clinician_id.is_not(None),
+            Client.intake_date <= last,
+            or_(Client.discharge_date.is_(None), Client.discharge_date > first),
+            *client_conditions(filters),
+        )
+        # Materialized, so each client's lookups run once, not once per week's sum.
+        .cte("client_last_moments")
+        .prefix_with("MATERIALIZED")
+    )
+    sums = []
+    for n, week in enumerate(weeks):
+        cutoff_date = week.as_of_date - dt.timedelta(days=rules.lost_after_days)
+        active = and_(
+            clients.c.intake <= week.as_of_date,
+            or_(clients.c.discharge.is_(None), clients.c.discharge > week.as_of_date),
+        )
+        lost = and_(
+            active,
+            or_(clients.c.held.is_(None), clients.c.held < week.as_of),
+            or_(
+                clients.c.visit < day_start(cutoff_date),
+                and_(clients.c.visit.is_(None), clients.c.intake < cutoff_date),
+            ),
+        )
+        sums.append(func.coalesce(count_if(lost), 0).label(f"lost_{n}"))
+    row = conn.execute(select(*sums).select_from(clients)).one()
+    return [int(value) for value in row]
+
+
+def feedback_by_week(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[dt.date, dict[str, Any]]:
+    """``feedback_rate`` and ``low_alliance_sessions`` of each week of the period, in one query
+    grouped by week (a week's past kept appointments are those before the period's as-of)."""
+    week = epoch_week(epoch_day(Appointment.start_at))
+    source = Appointment.__table__.outerjoin(
+        SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
+    )
+    scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
+    stmt = (
+        select(
+            week.label("week"),
+            func.count().label("kept"),
+            count_if(scored).label("scored"),
+            count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
+        )
+        .select_from(source)
+        .where(
+            is_kept(),
+            Appointment.start_at < period.as_of,
+            in_period(period),
+            all_of(appointment_conditions(filters)),
+        )
+        .group_by(week)
+    )
+    return {
+        monday_of_week(row.week): {
+            "feedback_rate": rate(ratio(int(row.scored or 0), int(row.kept))),
+            "low_alliance_sessions": int(row.low or 0),
+        }
+        for row in conn.execute(stmt)
+    }
+
+
 # --- early engagement ---------------------------------------------------------------------------
 
 
-def _early_engagement(
-    conn: Connection, period: Period, filters: Filters, by: str | None
-) -> dict[Any, dict[str, Any]]:
-    """Clients whose first visit ever is in the period and at least 30 days before the as-of
-    date: the share with another visit 1 to 30 days (dates) after the first."""
+def _early_engagement_counts(
+    conn: Connection, period: Period, filters: Filters, by: str | None, *, by_day: bool = False
+) -> dict[Any, Any]:
+    """Rows (clients, engaged) per group of ``by``, or per epoch day of the first visit."""
     first_in_period = (
         select(Appointment.client_id, func.min(Appointment.start_at).label("first_at"))
         .where(is_visit(period), in_period(period), *appointments_of_clients(filters))
@@ -169,17 +261,29 @@ def _early_engagement(
     )
     # First visit date <= as-of date - 30 days: before 00:00 of (as-of date - 29 days).
     eligible_before = day_start(period.as_of_date - dt.timedelta(days=EARLY_ENGAGEMENT_DAYS - 1))
-    column = client_group_column(by)
+    column = epoch_day(first_at) if by_day else client_group_column(by)
     source = first_in_period.join(Client, Client.client_id == first_in_period.c.client_id)
     stmt = with_group(
         select(func.count().label("clients"), count_if(second_visit).label("engaged"))
-        .select_from(join_home(source, by))
+        .select_from(join_home(source, None if by_day else by))
         .where(~earlier_visit, first_at < eligible_before),
         column,
     )
+    return grouped_rows(conn, stmt, column)
+
+
+def _early_rate(row: Any) -> float | None:
+    return rate(ratio(int(row.engaged or 0), int(row.clients)))
+
+
+def _early_engagement(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    """Clients whose first visit ever is in the period and at least 30 days before the as-of
+    date: the share with another visit 1 to 30 days (dates) after the first."""
     return {
-        group: {"early_engagement_rate": rate(ratio(int(row.engaged or 0), int(row.clients)))}
-        for group, row in grouped_rows(conn, stmt, column).items()
+        group: {"early_engagement_rate": _early_rate(row)}
+        for group, row in _early_engagement_counts(conn, period, filters, by).items()
     }
 
 
@@ -215,13 +319,13 @@ def _discharge_eligible(period: Period, window: int) -> ColumnElement[bool]:
     )
 
 
-def _fuh(
-    conn: Connection, period: Period, filters: Filters, by: str | None
-) -> dict[Any, dict[str, Any]]:
-    """Discharges dated in the period and at least 7 / 30 days before the as-of date: the share
-    with a visit 1 to 7 / 1 to 30 days (dates) after; the discharge day itself does not count."""
+def _fuh_counts(
+    conn: Connection, period: Period, filters: Filters, by: str | None, *, by_day: bool = False
+) -> dict[Any, Any]:
+    """Rows (short_base, short_kept, long_base, long_kept) per group of ``by``, or per epoch day
+    of the discharge."""
     short, long = FUH_WINDOWS
-    column = client_group_column(by)
+    column = epoch_day(CareEvent.occurred_at) if by_day else client_group_column(by)
     source = CareEvent.__table__.join(Client, Client.client_id == CareEvent.client_id)
     stmt = with_group(
         select(
@@ -232,7 +336,7 @@ def _fuh(
                 "long_kept"
             ),
         )
-        .select_from(join_home(source, by))
+        .select_from(join_home(source, None if by_day else by))
         .where(
             # The shorter window admits every discharge the longer one does.
             _discharge_eligible(period, short),
@@ -240,13 +344,72 @@ def _fuh(
         ),
         column,
     )
+    return grouped_rows(conn, stmt, column)
+
+
+def _fuh_rates(row: Any) -> dict[str, Any]:
     return {
-        group: {
-            "fuh7_rate": rate(ratio(int(row.short_kept or 0), int(row.short_base))),
-            "fuh30_rate": rate(ratio(int(row.long_kept or 0), int(row.long_base or 0))),
-        }
-        for group, row in grouped_rows(conn, stmt, column).items()
+        "fuh7_rate": rate(ratio(int(row.short_kept or 0), int(row.short_base))),
+        "fuh30_rate": rate(ratio(int(row.long_kept or 0), int(row.long_base or 0))),
     }
+
+
+def _fuh(
+    conn: Connection, period: Period, filters: Filters, by: str | None
+) -> dict[Any, dict[str, Any]]:
+    """Discharges dated in the period and at least 7 / 30 days before the as-of date: the share
+    with a visit 1 to 7 / 1 to 30 days (dates) after; the discharge day itself does not count."""
+    return {group: _fuh_rates(row) for group, row in _fuh_counts(conn, period, filters, by).items()}
+
+
+@dataclasses.dataclass
+class _Sums:
+    """Counts summed over the days of a cohort bucket (attribute access like a result row)."""
+
+    values: dict[str, int]
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _bucket_sums(
+    by_day: dict[Any, Any], buckets: Sequence[Period], fields: Sequence[str]
+) -> list[_Sums | None]:
+    """For each bucket, the day rows whose epoch day falls in it, summed (None: no row)."""
+    sums: list[_Sums | None] = []
+    for bucket in buckets:
+        first, last = (bucket.start - EPOCH).days, (bucket.end - EPOCH).days
+        rows = [row for day, row in by_day.items() if first <= day <= last]
+        if not rows:
+            sums.append(None)
+            continue
+        sums.append(_Sums({f: sum(int(getattr(r, f) or 0) for r in rows) for f in fields}))
+    return sums
+
+
+def cohort_rates_by_bucket(
+    conn: Connection, period: Period, buckets: Sequence[Period], filters: Filters
+) -> list[dict[str, Any]]:
+    """``early_engagement_rate``, ``fuh7_rate`` and ``fuh30_rate`` of each bucket (consecutive
+    parts of ``period``, each as of the period's as-of), from one query per key grouped by the
+    day of the first visit or of the discharge: a client's first visit ever falls in one
+    bucket, a discharge is dated in one."""
+    early = _early_engagement_counts(conn, period, filters, None, by_day=True)
+    fuh = _fuh_counts(conn, period, filters, None, by_day=True)
+    early_sums = _bucket_sums(early, buckets, ("clients", "engaged"))
+    fuh_fields = ("short_base", "short_kept", "long_base", "long_kept")
+    fuh_sums = _bucket_sums(fuh, buckets, fuh_fields)
+    rows = []
+    for clients, discharges in zip(early_sums, fuh_sums, strict=True):
+        row: dict[str, Any] = {"early_engagement_rate": _early_rate(clients) if clients else None}
+        row.update(
+            _fuh_rates(discharges) if discharges else {"fuh7_rate": None, "fuh30_rate": None}
+        )
+        rows.append(row)
+    return rows
 
 
 # --- session feedback ---------------------------------------------------------------------------
@@ -363,7 +526,10 @@ __all__ = [
     "DIMENSIONS",
     "KEYS",
     "ZERO_KEYS",
+    "cohort_rates_by_bucket",
     "compute",
     "discharges_without_follow_up",
+    "feedback_by_week",
+    "lost_by_week",
     "lost_to_follow_up_clients",
 ]

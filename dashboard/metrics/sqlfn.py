@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Integer
+from sqlalchemy import BigInteger, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -34,6 +34,23 @@ class epoch_minute(FunctionElement[int]):  # noqa: N801
     name = "epoch_minute"
 
 
+class epoch_second(FunctionElement[int]):  # noqa: N801
+    """Whole seconds from 1970-01-01 00:00 to a naive timestamp (fractions dropped)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "epoch_second"
+
+
+class epoch_microsecond(FunctionElement[int]):  # noqa: N801
+    """Whole microseconds from 1970-01-01 00:00 to a naive timestamp: exact, so moments can be
+    compared in numpy as they compare in SQL."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "epoch_microsecond"
+
+
 @compiles(epoch_day, "sqlite")
 def _epoch_day_sqlite(element: epoch_day, compiler: Any, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
@@ -56,6 +73,35 @@ def _epoch_minute_sqlite(element: epoch_minute, compiler: Any, **kw: Any) -> str
 def _epoch_minute_pg(element: epoch_minute, compiler: Any, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP)) / 60) AS INTEGER)"
+
+
+@compiles(epoch_second, "sqlite")
+def _epoch_second_sqlite(element: epoch_second, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(strftime('%s', {arg}) AS INTEGER)"
+
+
+@compiles(epoch_second, "postgresql")
+def _epoch_second_pg(element: epoch_second, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP))) AS BIGINT)"
+
+
+@compiles(epoch_microsecond, "sqlite")
+def _epoch_microsecond_sqlite(element: epoch_microsecond, compiler: Any, **kw: Any) -> str:
+    # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff"; the fraction, when there is one, is
+    # characters 21 to 26.
+    arg = compiler.process(element.clauses, **kw)
+    return (
+        f"(CAST(strftime('%s', {arg}) AS INTEGER) * 1000000"
+        f" + CAST(substr({arg} || '.000000', 21, 6) AS INTEGER))"
+    )
+
+
+@compiles(epoch_microsecond, "postgresql")
+def _epoch_microsecond_pg(element: epoch_microsecond, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP)) * 1000000 AS BIGINT)"
 
 
 def epoch_week(day_number: Any) -> Any:

@@ -7,10 +7,13 @@ the assignee's home location; modality does not filter them.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import Filters, Period, Rules, all_of, in_period, rate, ratio
@@ -24,11 +27,17 @@ from dashboard.metrics.grouping import (
     repeat_for_modalities,
     with_group,
 )
+from dashboard.metrics.sqlfn import epoch_day, epoch_microsecond, epoch_week, monday_of_week
 from db.models import Client, Clinician, Task
 
 KEYS: tuple[str, ...] = ("open_tasks", "overdue_tasks", "on_time_rate")
 ZERO_KEYS: frozenset[str] = frozenset({"open_tasks", "overdue_tasks"})
 
+EPOCH = dt.datetime(1970, 1, 1)
+# Bounds no moment reaches: a task without created_at was always created; an open one never
+# closes.
+NEVER_BEFORE = -(2**62)
+NEVER_AFTER = 2**62
 # The assignee (when a clinician) and the task's client, joined only to group by them.
 ASSIGNEE = aliased(Clinician, name="assignee_clinician")
 SUBJECT = aliased(Client, name="subject_client")
@@ -128,4 +137,81 @@ def compute(
     return frame(rows, KEYS, ZERO_KEYS, by)
 
 
-__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute", "open_condition", "task_conditions"]
+def _microseconds(moment: dt.datetime) -> int:
+    return (moment - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _open_and_overdue(
+    conn: Connection, as_ofs: Sequence[dt.datetime], filters: Filters
+) -> list[tuple[int, int]]:
+    """(open, overdue) tasks as of each moment (``open_condition``), from one read of the tasks
+    open at some of them: times come back as exact microseconds and are compared in numpy."""
+    first, last = min(as_ofs), max(as_ofs)
+    closed = Task.status.in_(("done", "cancelled"))
+    stmt = select(
+        func.coalesce(epoch_microsecond(Task.created_at), NEVER_BEFORE),
+        case((closed, epoch_microsecond(Task.completed_at)), else_=None),
+        epoch_microsecond(Task.due_at),
+    ).where(
+        or_(Task.created_at.is_(None), Task.created_at <= last),
+        or_(Task.status == "open", and_(closed, Task.completed_at > first)),
+        all_of(task_conditions(filters)),
+    )
+    rows = conn.execute(stmt).all()
+    created = np.array([row[0] for row in rows], dtype=np.int64)
+    # Only open tasks come back without a closing moment (a closed task without completed_at
+    # is never open, and the query leaves it out): they never close.
+    closes_at = np.array(
+        [NEVER_AFTER if row[1] is None else row[1] for row in rows], dtype=np.int64
+    )
+    due = np.array([row[2] for row in rows], dtype=np.int64)
+    counts = []
+    for as_of in as_ofs:
+        moment = _microseconds(as_of)
+        is_open = (created <= moment) & (closes_at > moment)
+        counts.append((int(is_open.sum()), int((is_open & (due < moment)).sum())))
+    return counts
+
+
+def weekly(
+    conn: Connection, period: Period, filters: Filters, weeks: Sequence[tuple[dt.date, Period]]
+) -> dict[dt.date, dict[str, Any]]:
+    """Task keys for each week (its own period and as-of): open and overdue tasks as of each
+    week's as-of from one read, tasks done on time grouped by the week of completion (a task
+    done in a week was done before the week's as-of when it was done before the period's)."""
+    if not weeks:
+        return {}
+    counts = _open_and_overdue(conn, [week.as_of for _, week in weeks], filters)
+    week = epoch_week(epoch_day(Task.completed_at))
+    is_done = done_condition(period)
+    done_stmt = (
+        select(
+            week.label("week"),
+            func.count().label("done"),
+            count_if(Task.completed_at <= Task.due_at).label("on_time"),
+        )
+        .where(is_done, all_of(task_conditions(filters)))
+        .group_by(week)
+    )
+    done = {monday_of_week(row.week): row for row in conn.execute(done_stmt)}
+    rows = {}
+    for (monday, _), (open_, overdue) in zip(weeks, counts, strict=True):
+        finished = done.get(monday)
+        on_time = ratio(int(finished.on_time or 0), int(finished.done)) if finished else None
+        rows[monday] = {
+            "open_tasks": open_,
+            "overdue_tasks": overdue,
+            "on_time_rate": rate(on_time),
+        }
+    return rows
+
+
+__all__ = [
+    "DIMENSIONS",
+    "KEYS",
+    "ZERO_KEYS",
+    "compute",
+    "open_condition",
+    "task_conditions",
+    "weekly",
+]

@@ -2,11 +2,12 @@
 period, as of the earlier of the period's as-of and the week's end; weeks that start at or
 after as-of are left out.
 
-Utilization, attendance and continuity are computed for all weeks at once, grouping the
-period's appointments by ``epoch_week`` in SQL and turning each week's sums into keys with the
-areas' own functions; a week's past appointments are simply those before the period's as-of,
-since every appointment of a week starts before the week's end. The other areas' keys are
-computed week by week with their ``compute``.
+Every area is computed for all weeks at once: appointments grouped by ``epoch_week`` in SQL
+and each week's sums turned into keys with the areas' own functions (a week's past
+appointments are simply those before the period's as-of, since every appointment of a week
+starts before the week's end); snapshot keys (caseload, waitlist, lost to follow-up, open
+tasks, third next available) from one read evaluated at each week's as-of. Only the keys asked
+for are looked up. Tests check each week against its own ``compute``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from dashboard.metrics import attendance, continuity, utilization
+from dashboard.metrics import (
+    attendance,
+    caseload,
+    continuity,
+    engagement,
+    tasks,
+    utilization,
+    waitlist,
+)
 from dashboard.metrics.availability import available_intervals
 from dashboard.metrics.common import (
     ONE_DAY,
@@ -50,7 +59,7 @@ DEFAULT_KEYS: tuple[str, ...] = (
 WEEK = "week"
 
 Weeks = list[tuple[dt.date, Period]]
-WeeklyFrame = Callable[[Connection, Period, Filters, Rules, Weeks], pd.DataFrame]
+WeeklyFrame = Callable[[Connection, Period, Filters, Rules, Weeks, Sequence[str]], pd.DataFrame]
 
 
 def week_periods(period: Period) -> Weeks:
@@ -83,7 +92,12 @@ def _sums_by_week(
 
 
 def _attendance_weekly(
-    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
 ) -> pd.DataFrame:
     """Attendance keys per week: effective-status counts of past appointments, by week."""
     past = [in_period(period), Appointment.start_at < period.as_of]
@@ -96,7 +110,12 @@ def _attendance_weekly(
 
 
 def _utilization_weekly(
-    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
 ) -> pd.DataFrame:
     """Utilization keys per week: appointment minutes by week in SQL, and the period's
     available intervals (each lies on one date) summed by week."""
@@ -127,7 +146,12 @@ def _utilization_weekly(
 
 
 def _continuity_weekly(
-    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: Weeks
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
 ) -> pd.DataFrame:
     """Continuity keys per week; a week without a counted client has 0 clients and null
     scores."""
@@ -140,11 +164,79 @@ def _continuity_weekly(
     return frame(rows, continuity.KEYS, continuity.ZERO_KEYS, WEEK)
 
 
-# Areas computed for all weeks at once; the others, week by week.
+def _caseload_weekly(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
+) -> pd.DataFrame:
+    return frame(
+        caseload.weekly(conn, period, filters, weeks), caseload.KEYS, caseload.COUNT_KEYS, WEEK
+    )
+
+
+def _waitlist_weekly(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
+) -> pd.DataFrame:
+    rows = waitlist.weekly(conn, period, filters, rules, weeks, keys)
+    return frame(rows, waitlist.KEYS, waitlist.COUNT_KEYS, WEEK)
+
+
+def _tasks_weekly(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
+) -> pd.DataFrame:
+    return frame(tasks.weekly(conn, period, filters, weeks), tasks.KEYS, tasks.ZERO_KEYS, WEEK)
+
+
+# Engagement keys that have a weekly query; the others (cohort rates, which no week can judge
+# yet) are computed week by week when asked for.
+ENGAGEMENT_WEEKLY = frozenset({"lost_to_follow_up", "feedback_rate", "low_alliance_sessions"})
+
+
+def _engagement_weekly(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Weeks,
+    keys: Sequence[str],
+) -> pd.DataFrame:
+    wanted = set(keys) & set(engagement.KEYS)
+    if not wanted <= ENGAGEMENT_WEEKLY:
+        return _week_by_week(engagement, conn, weeks, filters, rules)
+    rows: dict[dt.date, dict[str, Any]] = {monday: {} for monday, _ in weeks}
+    if "lost_to_follow_up" in wanted:
+        lost = engagement.lost_by_week(conn, [week for _, week in weeks], filters, rules)
+        for (monday, _), count in zip(weeks, lost, strict=True):
+            rows[monday]["lost_to_follow_up"] = count
+    if wanted & {"feedback_rate", "low_alliance_sessions"}:
+        feedback = engagement.feedback_by_week(conn, period, filters)
+        for monday, _ in weeks:
+            rows[monday].update(feedback.get(monday, {}))
+    return frame(rows, engagement.KEYS, engagement.ZERO_KEYS, WEEK)
+
+
+# Areas computed for all weeks at once; only the keys asked for are looked up.
 ALL_WEEKS: dict[ModuleType, WeeklyFrame] = {
     utilization: _utilization_weekly,
     attendance: _attendance_weekly,
+    caseload: _caseload_weekly,
+    waitlist: _waitlist_weekly,
     continuity: _continuity_weekly,
+    engagement: _engagement_weekly,
+    tasks: _tasks_weekly,
 }
 
 
@@ -181,7 +273,7 @@ def weekly(
         if not weeks:
             found = pd.DataFrame({key: pd.Series(dtype="float64") for key in area.KEYS})
         elif area in ALL_WEEKS:
-            found = ALL_WEEKS[area](conn, period, filters, rules, weeks)
+            found = ALL_WEEKS[area](conn, period, filters, rules, weeks, keys)
         else:
             found = _week_by_week(area, conn, weeks, filters, rules)
         for key in area.KEYS:

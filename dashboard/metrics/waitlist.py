@@ -10,14 +10,16 @@ available is about clinicians and follows the clinician filters.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, Subquery, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
-from dashboard.metrics.availability import third_next_available
+from dashboard.metrics.availability import third_next_available, third_next_available_at
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -25,6 +27,7 @@ from dashboard.metrics.common import (
     days,
     in_period,
     is_visit,
+    is_visit_row,
     open_entry_condition,
     waitlist_conditions,
 )
@@ -35,7 +38,7 @@ from dashboard.metrics.grouping import (
     dimension_values,
     frame,
 )
-from dashboard.metrics.sqlfn import epoch_day
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, Clinician, WaitlistEntry
 
 WAITLIST_KEYS = (
@@ -48,6 +51,9 @@ WAITLIST_KEYS = (
 KEYS: tuple[str, ...] = (*WAITLIST_KEYS, "third_next_available_days")
 ZERO_KEYS: frozenset[str] = frozenset({"waitlist_open", "waitlist_over_target"})
 COUNT_KEYS = ZERO_KEYS
+# Periods up to this long find time to intake from their visits, longer ones from the entries.
+SHORT_PERIOD_DAYS = 56
+EPOCH = dt.date(1970, 1, 1)
 # With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
 NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
 
@@ -75,33 +81,123 @@ def _open_waits(
     return waits
 
 
-def _intake_waits(
-    conn: Connection, period: Period, filters: Filters
-) -> dict[str, list[tuple[int, int]]]:
-    """Per program: (whole days from referral to first visit, entries) of the entries whose
-    client's first visit on or after the referral date falls in the period."""
-    # A timestamp compares with a date as with its midnight on both databases (SQLite compares
-    # the ISO strings, whose date prefix decides), so the index on (client_id, start_at) serves.
-    first_visit = func.min(Appointment.start_at)
-    firsts = (
+def open_waits_on(
+    conn: Connection, days_: Sequence[dt.date], filters: Filters
+) -> dict[dt.date, list[tuple[str, int, int]]]:
+    """``_open_waits`` of the practice on each of several as-of dates, in one query: the
+    entries open on some of those dates, counted by priority, referral and resolution date."""
+    if not days_:
+        return {}
+    first, last = min(days_), max(days_)
+    stmt = (
+        select(
+            WaitlistEntry.priority,
+            WaitlistEntry.referred_at,
+            WaitlistEntry.resolved_at,
+            func.count().label("entries"),
+        )
+        .where(
+            WaitlistEntry.referred_at <= last,
+            or_(WaitlistEntry.resolved_at.is_(None), WaitlistEntry.resolved_at > first),
+            *waitlist_conditions(filters),
+        )
+        .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at, WaitlistEntry.resolved_at)
+    )
+    rows = conn.execute(stmt).all()
+    priorities = np.array([row.priority for row in rows], dtype=object)
+    referred = np.array([(row.referred_at - EPOCH).days for row in rows], dtype=np.int64)
+    never = np.iinfo(np.int64).max
+    resolved = np.array(
+        [never if row.resolved_at is None else (row.resolved_at - EPOCH).days for row in rows],
+        dtype=np.int64,
+    )
+    counts = np.array([int(row.entries) for row in rows], dtype=np.int64)
+    found: dict[dt.date, list[tuple[str, int, int]]] = {}
+    for day in days_:
+        number = (day - EPOCH).days
+        open_ = (referred <= number) & (resolved > number)  # open_entry_condition
+        found[day] = list(
+            zip(
+                priorities[open_].tolist(),
+                (number - referred[open_]).tolist(),
+                counts[open_].tolist(),
+                strict=True,
+            )
+        )
+    return found
+
+
+def _first_visits_from_entries(period: Period, filters: Filters) -> Select[Any]:
+    """Each entry's first visit on or after its referral date, one index probe per entry
+    referred by the period's end (cheap when the period is long)."""
+    first_visit = (
+        select(func.min(Appointment.start_at))
+        .where(
+            Appointment.client_id == WaitlistEntry.client_id,
+            # A timestamp compares with a date as with its midnight on both databases (SQLite
+            # compares ISO strings, whose date prefix decides), so the visit index serves.
+            Appointment.start_at >= WaitlistEntry.referred_at,
+            is_visit(period),
+        )
+        .scalar_subquery()
+    )
+    entries = (
         select(
             WaitlistEntry.program,
             WaitlistEntry.referred_at,
             first_visit.label("first_visit"),
         )
+        .where(WaitlistEntry.referred_at <= period.end, *waitlist_conditions(filters))
+        .subquery("entry_first_visits")
+    )
+    return select(entries).where(in_period(period, entries.c.first_visit))
+
+
+def _first_visits_from_visits(period: Period, filters: Filters) -> Select[Any]:
+    """The same rows, found from the period's visits (cheap when the period is short): an
+    entry's first visit on or after referral is in the period when the client has a visit in
+    it on or after the referral date and none between the referral date and the period."""
+    earlier = aliased(Appointment, name="earlier_visit")
+    seen_before = exists().where(
+        earlier.client_id == WaitlistEntry.client_id,
+        earlier.start_at >= WaitlistEntry.referred_at,
+        earlier.start_at < period.start_at,
+        is_visit_row(earlier),
+    )
+    return (
+        select(
+            WaitlistEntry.program,
+            WaitlistEntry.referred_at,
+            func.min(Appointment.start_at).label("first_visit"),
+        )
+        .select_from(Appointment)
         .join(
-            Appointment,
+            WaitlistEntry,
             and_(
-                Appointment.client_id == WaitlistEntry.client_id,
+                WaitlistEntry.client_id == Appointment.client_id,
                 Appointment.start_at >= WaitlistEntry.referred_at,
-                is_visit(period),
             ),
         )
-        .where(*waitlist_conditions(filters))
+        .where(is_visit(period), in_period(period), ~seen_before, *waitlist_conditions(filters))
         .group_by(WaitlistEntry.entry_id, WaitlistEntry.program, WaitlistEntry.referred_at)
-        .having(in_period(period, first_visit))  # type: ignore[arg-type]
-        .subquery("first_visits")
     )
+
+
+def first_visits(period: Period, filters: Filters) -> Subquery:
+    """The entries whose client's first visit on or after the referral date falls in the
+    period: program, referred_at, first_visit. Two equivalent queries; the cheaper one for the
+    period's length is used (both are tested to agree)."""
+    if period.days <= SHORT_PERIOD_DAYS:
+        return _first_visits_from_visits(period, filters).subquery("first_visits")
+    return _first_visits_from_entries(period, filters).subquery("first_visits")
+
+
+def _intake_waits(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[str, list[tuple[int, int]]]:
+    """Per program: (whole days from referral to first visit, entries) of the entries whose
+    client's first visit on or after the referral date falls in the period."""
+    firsts = first_visits(period, filters)
     waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
     stmt = select(firsts.c.program, waited.label("waited"), func.count().label("entries")).group_by(
         firsts.c.program, waited
@@ -109,6 +205,24 @@ def _intake_waits(
     waits: dict[str, list[tuple[int, int]]] = {}
     for row in conn.execute(stmt):
         waits.setdefault(row.program, []).append((int(row.waited), int(row.entries)))
+    return waits
+
+
+def intake_waits_by_week(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[dt.date, list[tuple[int, int]]]:
+    """``_intake_waits`` of the practice for each week of the period, by the week's Monday, in
+    one query: a week's entries are those whose first visit falls in it (a first visit before
+    the week's end is before its as-of too)."""
+    firsts = first_visits(period, filters)
+    waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
+    week = epoch_week(epoch_day(firsts.c.first_visit))
+    stmt = select(
+        week.label("week"), waited.label("waited"), func.count().label("entries")
+    ).group_by(week, waited)
+    waits: dict[dt.date, list[tuple[int, int]]] = {}
+    for row in conn.execute(stmt):
+        waits.setdefault(monday_of_week(row.week), []).append((int(row.waited), int(row.entries)))
     return waits
 
 
@@ -121,7 +235,7 @@ def _percentile(histogram: Iterable[tuple[int, int]], q: float) -> float | None:
     return float(np.percentile(values, q))
 
 
-def _waitlist(
+def waitlist_keys(
     open_waits: list[tuple[str, int, int]], intake_waits: list[tuple[int, int]], rules: Rules
 ) -> dict[str, Any]:
     """The waitlist keys of one group from its histograms."""
@@ -153,11 +267,13 @@ def _waitlist_by_program(
     if by == "program":
         programs = set(open_waits) | set(intake_waits)
         return {
-            program: _waitlist(open_waits.get(program, []), intake_waits.get(program, []), rules)
+            program: waitlist_keys(
+                open_waits.get(program, []), intake_waits.get(program, []), rules
+            )
             for program in programs
         }
     return {
-        PRACTICE: _waitlist(
+        PRACTICE: waitlist_keys(
             [wait for waits in open_waits.values() for wait in waits],
             [wait for waits in intake_waits.values() for wait in waits],
             rules,
@@ -223,7 +339,7 @@ def _by_program(
         waitlists, empty = {}, NO_WAITLIST
     else:
         waitlists = _waitlist_by_program(conn, period, filters, rules, "program")
-        empty = _waitlist([], [], rules)
+        empty = waitlist_keys([], [], rules)
     return {
         group: _row(waitlists.get(group, empty), third_next.get(group))
         for group in (set(waitlists) | set(third_next)) - {None}
@@ -254,4 +370,40 @@ def compute(
     return frame({group: practice for group in groups}, KEYS, COUNT_KEYS, by)
 
 
-__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute"]
+OPEN_KEYS = frozenset(
+    {"waitlist_open", "waitlist_median_days", "waitlist_p90_days", "waitlist_over_target"}
+)
+
+
+def weekly(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    weeks: Sequence[tuple[dt.date, Period]],
+    keys: Collection[str],
+) -> dict[dt.date, dict[str, Any]]:
+    """The waitlist keys asked for in ``keys``, for each week (its own period and as-of): open
+    entries on each week's as-of date from one read, times to intake grouped by the week of
+    the first visit, third next available from one slot search for all the weeks' as-ofs."""
+    rows: dict[dt.date, dict[str, Any]] = {monday: dict(NO_WAITLIST) for monday, _ in weeks}
+    if not filters.clinician and (OPEN_KEYS | {"median_days_to_intake"}) & set(keys):
+        as_of_dates = [week.as_of_date for _, week in weeks]
+        opens = open_waits_on(conn, as_of_dates, filters) if OPEN_KEYS & set(keys) else {}
+        intakes = (
+            intake_waits_by_week(conn, period, filters) if "median_days_to_intake" in keys else {}
+        )
+        for monday, week in weeks:
+            rows[monday] = waitlist_keys(
+                opens.get(week.as_of_date, []), intakes.get(monday, []), rules
+            )
+    if "third_next_available_days" in keys and weeks:
+        found = third_next_available_at(conn, [week.as_of for _, week in weeks], filters, rules)
+        for (monday, _), clinicians in zip(weeks, found, strict=True):
+            rows[monday]["third_next_available_days"] = _median_days(
+                clinicians["third_next_available_days"]
+            )
+    return rows
+
+
+__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute", "weekly"]
