@@ -379,5 +379,9 @@ from dashboard.cli_tasks import tasks  # noqa: E402 - after main, which it exten
 
 main.add_command(tasks)
 
+from dashboard.bench import bench  # noqa: E402 - after main, which it extends
+
+main.add_command(bench)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
