@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from plotly.io.json import to_json_plotly
 
-from dashboard.auth.callbacks import CallbackContext
 from db.meta import data_version
+
+if TYPE_CHECKING:
+    from dashboard.auth.callbacks import CallbackContext
 
 T = TypeVar("T")
 MISS = object()

@@ -115,7 +115,7 @@ def layout(**query: Any) -> html.Div:
     Output(TNA_CLINICIANS, "figure"),
     *FILTER_INPUTS,
 )
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
 def show_access(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values)
     rules = ctx.rules
@@ -159,7 +159,7 @@ def select_cell(ctx: CallbackContext, cell: tuple[int, int] | None, _clear: int 
     *FILTER_INPUTS,
     Input(CELL, "data"),
 )
-@secure_callback(roles=DIRECTOR, args=[*FILTER_VALIDATORS, time_cell()])
+@secure_callback(roles=DIRECTOR, args=[*FILTER_VALIDATORS, time_cell()], cache=True)
 def show_volume(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values[:-1])
     cell = values[-1]
@@ -188,7 +188,7 @@ def _over_target(ctx: CallbackContext, values: tuple) -> Any:
 
 
 @callback(Output(GRID, "rowData"), *FILTER_INPUTS)
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, phi=True)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, phi=True, cache=True)
 def show_over_target(ctx: CallbackContext, *values: Any) -> list[dict]:
     frame = _over_target(ctx, values)
     ctx.note_clients(frame["client_id"])

@@ -150,7 +150,7 @@ def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> list[dict]:
     Output(GRID, "rowData"),
     *FILTER_INPUTS,
 )
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
 def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values)
     table = _table(ctx, period, filters)

@@ -146,7 +146,7 @@ def _compare(key: str, fmt: Any, practice: dict, profile: dict) -> str:
     Output(CONTINUITY, "figure"),
     *FILTER_INPUTS,
 )
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
 def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values)
     if not filters.clinician:
@@ -189,7 +189,7 @@ def _caseload(ctx: CallbackContext, values: tuple) -> tuple[Any, str | None]:
 
 
 @callback(Output(GRID, "rowData"), *FILTER_INPUTS)
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, phi=True)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, phi=True, cache=True)
 def show_caseload(ctx: CallbackContext, *values: Any) -> list[dict]:
     frame, _clinician = _caseload(ctx, values)
     if frame is None:

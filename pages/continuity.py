@@ -149,6 +149,7 @@ def _table(ctx: CallbackContext, which: str, values: tuple, window: int | None) 
     roles=DIRECTOR,
     args=[*FILTER_VALIDATORS, v.integer(1, 30, what="window"), v.ignored()],
     phi=True,
+    cache=True,
 )
 def show_tables(ctx: CallbackContext, *values: Any) -> tuple:
     tables = [_table(ctx, which, values[:6], values[6]) for which in (CHANGES, LOST, DISCHARGES)]

@@ -31,7 +31,9 @@ def _named(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return shown.assign(name=shown["clinician_id"].map(names)).sort_values("name")
 
 
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, target="continuity.show_continuity")
+@secure_callback(
+    roles=DIRECTOR, args=FILTER_VALIDATORS, target="continuity.show_continuity", cache=True
+)
 def show_continuity(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values)
     rules = ctx.rules

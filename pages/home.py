@@ -79,7 +79,9 @@ def _trends(ctx: CallbackContext, conn: Any, period: Any, filters: Any) -> pd.Da
     Input(HOME_FILTERS, "data"),
 )
 @secure_callback(
-    roles=DIRECTOR, args=[v.record(dict(zip(FILTER_KEYS, FILTER_VALIDATORS, strict=True)))]
+    roles=DIRECTOR,
+    args=[v.record(dict(zip(FILTER_KEYS, FILTER_VALIDATORS, strict=True)))],
+    cache=True,
 )
 def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[dbc.Row, str]:
     if chosen is None:

@@ -171,7 +171,7 @@ def _clinician(ctx: CallbackContext, posted: str | None) -> str:
     Output(SCHEDULE, "rowData"),
     Input(WHO, "value"),
 )
-@secure_callback(roles=CLINICAL, args=[v.known("clinician")], phi=True)
+@secure_callback(roles=CLINICAL, args=[v.known("clinician")], phi=True, cache=True)
 def show_week(ctx: CallbackContext, posted: str | None) -> tuple[Any, ...]:
     clinician_id = _clinician(ctx, posted)
     now = ctx.now()
@@ -204,6 +204,7 @@ def show_week(ctx: CallbackContext, posted: str | None) -> tuple[Any, ...]:
     roles=CLINICAL,
     args=[v.known("clinician"), v.date(what="period start"), v.date(what="period end")],
     phi=True,
+    cache=True,
 )
 def show_caseload(
     ctx: CallbackContext, posted: str | None, start: dt.date | None, end: dt.date | None
@@ -221,7 +222,7 @@ def show_caseload(
 
 
 @callback(Output(TASKS, "rowData"), Input(WHO, "value"))
-@secure_callback(roles=CLINICAL, args=[v.known("clinician")], phi=True)
+@secure_callback(roles=CLINICAL, args=[v.known("clinician")], phi=True, cache=True)
 def show_tasks(ctx: CallbackContext, posted: str | None) -> list[dict[str, Any]]:
     clinician_id = _clinician(ctx, posted)
     scope = TaskScope(ctx.role, ctx.scope)

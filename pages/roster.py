@@ -93,7 +93,7 @@ def _rows(ctx: CallbackContext) -> pd.DataFrame:
 @dash.callback(
     Output(ROSTER_GRID, "rowData"), Output(ROSTER_GRID, "columnDefs"), Input(ROSTER_TRIGGER, "data")
 )
-@secure_callback(roles=EVERYONE, args=[v.ignored()])
+@secure_callback(roles=EVERYONE, args=[v.ignored()], cache=True)
 def show_roster(ctx: CallbackContext, _trigger: None) -> list[Any]:
     table = _rows(ctx)
     columns = COLUMNS + (DIRECTOR_COLUMNS if ctx.role == "director" else [])

@@ -133,7 +133,9 @@ def _heading(start: dt.date, end: dt.date) -> str:
     Input(REFRESH, "data"),
     State(APPOINTMENTS_GRID, "selectedRows"),
 )
-@secure_callback(roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored(), SELECTION], phi=True)
+@secure_callback(
+    roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored(), SELECTION], phi=True, cache=True
+)
 def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
     *filters, _refresh, selection = values
     start, end, scoped = bar.scoped_window(ctx, filters)

@@ -134,7 +134,7 @@ def register() -> None:
         *bar.INPUTS,
         Input(REFRESH, "data"),
     )
-    @secure_callback(roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored()])
+    @secure_callback(roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored()], cache=True)
     def show_slots(ctx: CallbackContext, *values: Any) -> list[Any]:
         values = list(values[:-1])
         slots = _slot_rows(ctx, values)

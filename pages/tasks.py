@@ -137,7 +137,7 @@ def layout(**query: Any) -> html.Div:
 
 
 @callback(Output(GRID, "rowData"), Output(COUNTS, "children"), *bar.INPUTS, Input(REFRESH, "data"))
-@secure_callback(roles=EVERYONE, args=[*bar.VALIDATORS, v.ignored()], phi=True)
+@secure_callback(roles=EVERYONE, args=[*bar.VALIDATORS, v.ignored()], phi=True, cache=True)
 def show_tasks(ctx: CallbackContext, *values: Any) -> tuple[Any, Any]:
     assignee, kind, due, client, status, _refresh = values
     filters = queue.TaskFilters(assignee, kind, due, client, status or queue.OPEN)

@@ -68,6 +68,7 @@ def register() -> None:
         roles=DIRECTOR,
         args=[v.date(what="period start"), v.date(what="period end")],
         target="tasks.show_throughput",  # the page's name in the audit log
+        cache=True,
     )
     def show_throughput(ctx: CallbackContext, start: Any, end: Any) -> tuple[Any, ...]:
         period, everyone = period_and_filters(start, end, None, None, None, None, now=ctx.now())

@@ -179,7 +179,7 @@ def _cards(summary: dict[str, Any]) -> dbc.Row:
     *FILTER_INPUTS,
     Input(WL_REFRESH, "data"),
 )
-@secure_callback(roles=FRONT_DESK, args=[*FILTER_VALIDATORS, v.ignored()], phi=True)
+@secure_callback(roles=FRONT_DESK, args=[*FILTER_VALIDATORS, v.ignored()], phi=True, cache=True)
 def show_waitlist(ctx: CallbackContext, *values: Any) -> list[Any]:
     period, filters = period_and_filters(*values[:-1], now=ctx.now())
     with ctx.db.read() as conn:

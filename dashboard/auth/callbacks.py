@@ -38,6 +38,7 @@ ALERT_ID = "app-alert"
 UNAVAILABLE = "Data is temporarily unavailable. Please try again in a moment."
 FAILED = "Something went wrong on our side (reference {ref}). Nothing you entered was lost."
 SECURE_MARK = "careboard_secure"
+NoUpdate = type(no_update)
 
 
 @dataclass
@@ -48,6 +49,9 @@ class CallbackContext:
     app: AppState
     target: str
     client_ids: set[str] = field(default_factory=set)
+    # A cached callback computes "as of the minute", so that its result is a function of the
+    # data version, the caller's scope, its inputs and the minute (see ``cached_call``).
+    frozen_now: dt.datetime | None = None
 
     @property
     def db(self) -> Database:
@@ -67,7 +71,7 @@ class CallbackContext:
         return self.user.clinician_id if self.user.role == "clinician" else None
 
     def now(self) -> dt.datetime:
-        return self.app.now()
+        return self.frozen_now or self.app.now()
 
     def actor(self) -> Actor:
         return Actor(self.user.user_id, self.user.username, self.user.role)
@@ -99,6 +103,7 @@ class CallbackContext:
 def polite(message: str, color: str = "warning") -> Any:
     """Show ``message`` in the page's alert and change nothing else."""
     set_props(ALERT_ID, {"children": message, "color": color, "is_open": True})
+    g.careboard_polite = True  # a message for this request only: never cached
     return no_update
 
 
@@ -115,13 +120,16 @@ def secure_callback(
     args: Sequence[Validator],
     phi: bool = False,
     target: str | None = None,
+    cache: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a Dash callback ``fn(ctx, *validated_args)``; see the module docstring.
 
     ``args`` validate the callback's Inputs and States in order. ``phi=True`` marks a callback
     that returns client-level rows: each call is audited with the clients it noted. ``target``
     names it in the audit log (default ``module.function``: a page's part module or a shared
-    component says which page it serves).
+    component says which page it serves). ``cache=True`` (read-only callbacks whose outputs
+    depend on nothing but the data, the caller's role and scope, the inputs and the time) serves
+    a stored result for the same data version, scope, inputs and minute.
     """
     allowed = frozenset(roles)
     named = target
@@ -144,9 +152,12 @@ def secure_callback(
             except InvalidInput as exc:
                 ctx.audit("read", "invalid", detail=str(exc))
                 return polite(f"That request was not understood: {exc}.")
+            if cache:
+                return _run_cached(fn, ctx, values, phi)
             return _run(fn, ctx, values, phi)
 
-        setattr(wrapper, SECURE_MARK, {"roles": allowed, "phi": phi, "target": target})
+        marks = {"roles": allowed, "phi": phi, "target": target, "cache": cache}
+        setattr(wrapper, SECURE_MARK, marks)
         return wrapper
 
     return decorate
@@ -178,6 +189,38 @@ def _run(fn: Callable[..., Any], ctx: CallbackContext, values: list[Any], phi: b
     if phi:
         ctx.audit("read", "ok", client_ids=sorted(ctx.client_ids))
     return result
+
+
+def _run_cached(fn: Callable[..., Any], ctx: CallbackContext, values: list[Any], phi: bool) -> Any:
+    """``_run`` through the cache. A hit still notes and audits the clients it carries, so the
+    audit trail is the same either way; a polite message or a partial update is never stored."""
+    from dashboard.cache import MISS, cache_key, plain
+
+    ctx.frozen_now = ctx.app.now().replace(second=0, microsecond=0)
+    try:
+        key = cache_key(ctx, ctx.target, (values, ctx.frozen_now))
+    except Exception as exc:  # noqa: BLE001 - the database is down: say so as _run would
+        if is_unavailable(exc):
+            return polite(UNAVAILABLE, color="danger")
+        raise
+    stored = ctx.app.cache.get(key)
+    if stored is not None and stored is not MISS:
+        result, client_ids = stored
+        ctx.note_clients(client_ids)
+        if phi:
+            ctx.audit("read", "ok", client_ids=sorted(ctx.client_ids))
+        return result
+    result = _run(fn, ctx, values, phi)
+    if not g.get("careboard_polite") and not _partial(result):
+        ctx.app.cache.set(key, (plain(result), sorted(ctx.client_ids)))
+    return result
+
+
+def _partial(result: Any) -> bool:
+    """Whether a callback result leaves some output unchanged (``no_update``)."""
+    if isinstance(result, NoUpdate):
+        return True
+    return isinstance(result, list | tuple) and any(isinstance(r, NoUpdate) for r in result)
 
 
 def is_secured(callback_fn: Callable[..., Any]) -> bool:
