@@ -31,7 +31,7 @@ from dashboard.components.panels import (
 )
 from dashboard.components.states import NOTHING_FOR_FILTERS
 from dashboard.figures import caseloads as fig
-from dashboard.metrics import director
+from dashboard.metrics import attendance, caseload, director, utilization
 from dashboard.metrics.common import Filters, Period
 from dashboard.metrics.definitions import DEFINITIONS, GUIDES
 from dashboard.roles import DIRECTOR
@@ -78,6 +78,8 @@ COLUMNS = [
     col.num("no_show_rate", "No-show", "pct1", **_tip("no_show_rate")),
     col.num("late_cancel_rate", "Late cancel", "pct1", **_tip("late_cancel_rate")),
 ]
+# The areas whose keys the charts, grid and export show: only these are computed.
+AREAS = (utilization, attendance, caseload)
 EXPORT_COLUMNS = ["clinician_id", "name", "program", "location", "max_caseload"]
 EXPORT_COLUMNS += ["weekly_session_target", "capacity_status"]
 
@@ -124,7 +126,7 @@ def _status(row: pd.Series) -> str:
 
 def _table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
     with ctx.db.read() as conn:
-        table = director.clinician_table(conn, period, filters, ctx.rules)
+        table = director.clinician_table(conn, period, filters, ctx.rules, AREAS)
     table["capacity_status"] = table.apply(_status, axis=1) if len(table) else []
     return table
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from dashboard.metrics.common import (
     rate,
     ratio,
 )
-from dashboard.metrics.report import ALL_KEYS, clinician_rows
+from dashboard.metrics.report import AREAS, clinician_rows
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
@@ -100,13 +101,18 @@ def clinician_names(conn: Connection) -> dict[str, str]:
 
 
 def clinician_table(
-    conn: Connection, period: Period, filters: Filters, rules: Rules
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    areas: Sequence[ModuleType] = AREAS,
 ) -> pd.DataFrame:
-    """``report.clinician_rows`` with each clinician's name, program, location, capacity and
-    weekly target, and whether their active caseload is over capacity; by name."""
-    rows = pd.DataFrame(clinician_rows(conn, period, filters, rules))
+    """``report.clinician_rows`` (the keys of ``areas``, default all) with each clinician's
+    name, program, location, capacity and weekly target, and whether their active caseload is
+    over capacity; by name. ``areas`` must include caseload."""
+    rows = pd.DataFrame(clinician_rows(conn, period, filters, rules, areas))
     if rows.empty:
-        rows = pd.DataFrame(columns=["clinician_id", *ALL_KEYS])
+        rows = pd.DataFrame(columns=["clinician_id", *(k for a in areas for k in a.KEYS)])
     profiles = clinician_profiles(conn, filters)[
         ["clinician_id", "name", "program", "location", "max_caseload", "weekly_session_target"]
     ]

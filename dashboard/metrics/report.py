@@ -114,11 +114,14 @@ def _grouped(
     rules: Rules,
     by: str,
     groups: Sequence[Any] | None = None,
+    areas: Sequence[ModuleType] = AREAS,
 ) -> pd.DataFrame:
-    """All keys by a dimension, over ``groups`` (default: every group any area found)."""
+    """The keys of ``areas`` (default all) by a dimension, over ``groups`` (default: every
+    group any of them found)."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
-    frames = [(area, area.compute(conn, period, filters, rules, by=by)) for area in AREAS]
+    frames = [(area, area.compute(conn, period, filters, rules, by=by)) for area in areas]
+    keys = [key for area in areas for key in area.KEYS]
     if groups is None:
         found = {group for _, frame in frames for group in frame.index if group is not None}
         groups = sorted(found)
@@ -126,9 +129,9 @@ def _grouped(
         _complete(area, frame, groups, conn, period, filters, rules, by)[list(area.KEYS)]
         for area, frame in frames
     ]
-    result = pd.concat(parts, axis=1) if groups else pd.DataFrame(columns=list(ALL_KEYS))
+    result = pd.concat(parts, axis=1) if groups else pd.DataFrame(columns=keys)
     result.index = pd.Index(list(groups), name=by, dtype=object)
-    return result[list(ALL_KEYS)]
+    return result[keys]
 
 
 def breakdown(
@@ -157,17 +160,23 @@ def row_clinicians(conn: Connection, period: Period, filters: Filters) -> list[s
 
 
 def clinician_rows(
-    conn: Connection, period: Period, filters: Filters, rules: Rules
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    areas: Sequence[ModuleType] = AREAS,
 ) -> list[dict[str, Any]]:
-    """One row per clinician (see ``row_clinicians``): ``{"clinician_id": ID, key: value}``,
-    the practice computation with that clinician added to the filters."""
+    """One row per clinician (see ``row_clinicians``): ``{"clinician_id": ID, key: value}``
+    for the keys of ``areas`` (default all), the practice computation with that clinician
+    added to the filters. A page that shows a few areas computes only those."""
     ids = row_clinicians(conn, period, filters)
     if not ids:
         return []
-    frame = _grouped(conn, period, filters, rules, "clinician", ids)
-    columns = {key: frame[key].tolist() for key in ALL_KEYS}
+    frame = _grouped(conn, period, filters, rules, "clinician", ids, areas)
+    keys = list(frame.columns)
+    columns = {key: frame[key].tolist() for key in keys}
     return [
-        {"clinician_id": clinician_id, **{key: plain(columns[key][i]) for key in ALL_KEYS}}
+        {"clinician_id": clinician_id, **{key: plain(columns[key][i]) for key in keys}}
         for i, clinician_id in enumerate(ids)
     ]
 

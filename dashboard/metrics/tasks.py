@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, String, and_, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import Filters, Period, Rules, all_of, in_period, rate, ratio
@@ -27,17 +27,14 @@ from dashboard.metrics.grouping import (
     repeat_for_modalities,
     with_group,
 )
-from dashboard.metrics.sqlfn import epoch_day, epoch_microsecond, epoch_week, monday_of_week
 from db.models import Client, Clinician, Task
+from db.timeutil import day_start
 
 KEYS: tuple[str, ...] = ("open_tasks", "overdue_tasks", "on_time_rate")
 ZERO_KEYS: frozenset[str] = frozenset({"open_tasks", "overdue_tasks"})
+# One period: one SQL aggregate; more (trends): one read of the tasks, compared in numpy.
+SQL_PERIODS = 1
 
-EPOCH = dt.datetime(1970, 1, 1)
-# Bounds no moment reaches: a task without created_at was always created; an open one never
-# closes.
-NEVER_BEFORE = -(2**62)
-NEVER_AFTER = 2**62
 # The assignee (when a clinician) and the task's client, joined only to group by them.
 ASSIGNEE = aliased(Clinician, name="assignee_clinician")
 SUBJECT = aliased(Client, name="subject_client")
@@ -127,83 +124,112 @@ def compute(
 ) -> pd.DataFrame:
     """Task keys for the practice (``by=None``) or per value of a dimension."""
     check_dimension(by)
-    if by == "modality":
-        practice = _rows(conn, period, filters, None).get(PRACTICE, {})
+    if by is None:
+        rows = {PRACTICE: practice_values(conn, [period], filters)[0]}
+    elif by == "modality":
+        practice = practice_values(conn, [period], filters)[0]
         rows = repeat_for_modalities(conn, period, filters, practice)
     else:
         rows = _rows(conn, period, filters, by)
-    if by is None:
-        rows.setdefault(PRACTICE, {})
     return frame(rows, KEYS, ZERO_KEYS, by)
 
 
-def _microseconds(moment: dt.datetime) -> int:
-    return (moment - EPOCH) // dt.timedelta(microseconds=1)
+def practice_values(
+    conn: Connection, periods: Sequence[Period], filters: Filters
+) -> list[dict[str, Any]]:
+    """The task keys of each period (its own as-of), from one scan of the tasks: per period,
+    a count of the rows meeting ``open_condition`` and ``done_condition``, so each value is
+    exactly the single-period definition."""
+    if not periods:
+        return []
+    if len(periods) > SQL_PERIODS:
+        return _values_in_numpy(conn, periods, filters)
+    columns = []
+    for period in periods:
+        is_open, is_done = open_condition(period), done_condition(period)
+        columns += [
+            count_if(is_open),
+            count_if(and_(is_open, Task.due_at < period.as_of)),
+            count_if(is_done),
+            count_if(and_(is_done, Task.completed_at <= Task.due_at)),
+        ]
+    stmt = select(*columns).where(_candidates(periods), all_of(task_conditions(filters)))
+    row = conn.execute(stmt).one()
+    values = []
+    for n in range(len(periods)):
+        open_, overdue, done, on_time = (int(x or 0) for x in row[4 * n : 4 * n + 4])
+        values.append(
+            {
+                "open_tasks": open_,
+                "overdue_tasks": overdue,
+                "on_time_rate": rate(ratio(on_time, done)),
+            }
+        )
+    return values
 
 
-def _open_and_overdue(
-    conn: Connection, as_ofs: Sequence[dt.datetime], filters: Filters
-) -> list[tuple[int, int]]:
-    """(open, overdue) tasks as of each moment (``open_condition``), from one read of the tasks
-    open at some of them: times come back as exact microseconds and are compared in numpy."""
-    first, last = min(as_ofs), max(as_ofs)
-    closed = Task.status.in_(("done", "cancelled"))
-    stmt = select(
-        func.coalesce(epoch_microsecond(Task.created_at), NEVER_BEFORE),
-        case((closed, epoch_microsecond(Task.completed_at)), else_=None),
-        epoch_microsecond(Task.due_at),
-    ).where(
-        or_(Task.created_at.is_(None), Task.created_at <= last),
-        or_(Task.status == "open", and_(closed, Task.completed_at > first)),
-        all_of(task_conditions(filters)),
+def _candidates(periods: Sequence[Period]) -> ColumnElement[bool]:
+    """Open as of some as-of or done in some period: open now, or closed on or after the
+    earliest as-of or period start (a cheap superset; each count applies its own condition)."""
+    earliest = min(min(p.as_of for p in periods), min(day_start(p.start) for p in periods))
+    return or_(Task.status == "open", Task.completed_at >= earliest)
+
+
+def _moments(values: Sequence[Any]) -> np.ndarray:
+    """Datetimes (or SQLite's ISO text, read as text to skip per-row parsing) as int64
+    microseconds; null as NaT's minimum, which the callers replace."""
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
+    return parsed.to_numpy(dtype="datetime64[us]").astype(np.int64)
+
+
+def _values_in_numpy(
+    conn: Connection, periods: Sequence[Period], filters: Filters
+) -> list[dict[str, Any]]:
+    """``practice_values`` for many periods: one read of the candidate tasks' status and
+    moments, then each period's conditions (``open_condition``, ``done_condition``) as array
+    comparisons, so the per-period cost is not a SQL aggregate per row."""
+    as_text = [type_coerce(c, String) for c in (Task.created_at, Task.completed_at, Task.due_at)]
+    stmt = select(Task.status, *as_text).where(
+        _candidates(periods), all_of(task_conditions(filters))
     )
     rows = conn.execute(stmt).all()
-    created = np.array([row[0] for row in rows], dtype=np.int64)
-    # Only open tasks come back without a closing moment (a closed task without completed_at
-    # is never open, and the query leaves it out): they never close.
-    closes_at = np.array(
-        [NEVER_AFTER if row[1] is None else row[1] for row in rows], dtype=np.int64
-    )
-    due = np.array([row[2] for row in rows], dtype=np.int64)
-    counts = []
-    for as_of in as_ofs:
-        moment = _microseconds(as_of)
-        is_open = (created <= moment) & (closes_at > moment)
-        counts.append((int(is_open.sum()), int((is_open & (due < moment)).sum())))
-    return counts
+    status = np.array([row[0] for row in rows], dtype=object)
+    created, completed, due = (_moments([row[n] for row in rows]) for n in (1, 2, 3))
+    null = np.iinfo(np.int64).min  # NaT
+    always = created == null  # no created_at: always created
+    has_completed = completed != null
+    is_open_now, is_done = status == "open", status == "done"
+    closed = np.isin(status, ("done", "cancelled")) & has_completed
+    on_time = has_completed & (completed <= due)
+    values = []
+    for period in periods:
+        as_of = _microseconds(period.as_of)
+        start, end = _microseconds(period.start_at), _microseconds(period.end_at)
+        was_created = always | (created <= as_of)
+        open_ = was_created & (is_open_now | (closed & (completed > as_of)))
+        done = is_done & has_completed & (completed >= start) & (completed < end)
+        done &= completed <= as_of
+        values.append(
+            {
+                "open_tasks": int(open_.sum()),
+                "overdue_tasks": int((open_ & (due < as_of)).sum()),
+                "on_time_rate": rate(ratio(int((done & on_time).sum()), int(done.sum()))),
+            }
+        )
+    return values
+
+
+def _microseconds(moment: dt.datetime) -> int:
+    return int(np.datetime64(moment, "us").astype(np.int64))
 
 
 def weekly(
     conn: Connection, period: Period, filters: Filters, weeks: Sequence[tuple[dt.date, Period]]
 ) -> dict[dt.date, dict[str, Any]]:
-    """Task keys for each week (its own period and as-of): open and overdue tasks as of each
-    week's as-of from one read, tasks done on time grouped by the week of completion (a task
-    done in a week was done before the week's as-of when it was done before the period's)."""
-    if not weeks:
-        return {}
-    counts = _open_and_overdue(conn, [week.as_of for _, week in weeks], filters)
-    week = epoch_week(epoch_day(Task.completed_at))
-    is_done = done_condition(period)
-    done_stmt = (
-        select(
-            week.label("week"),
-            func.count().label("done"),
-            count_if(Task.completed_at <= Task.due_at).label("on_time"),
-        )
-        .where(is_done, all_of(task_conditions(filters)))
-        .group_by(week)
-    )
-    done = {monday_of_week(row.week): row for row in conn.execute(done_stmt)}
-    rows = {}
-    for (monday, _), (open_, overdue) in zip(weeks, counts, strict=True):
-        finished = done.get(monday)
-        on_time = ratio(int(finished.on_time or 0), int(finished.done)) if finished else None
-        rows[monday] = {
-            "open_tasks": open_,
-            "overdue_tasks": overdue,
-            "on_time_rate": rate(on_time),
-        }
-    return rows
+    """Task keys for each week (its own period and as-of), from one scan of the tasks
+    (``practice_values``)."""
+    values = practice_values(conn, [week for _, week in weeks], filters)
+    return {monday: found for (monday, _), found in zip(weeks, values, strict=True)}
 
 
 __all__ = [
@@ -212,6 +238,7 @@ __all__ = [
     "ZERO_KEYS",
     "compute",
     "open_condition",
+    "practice_values",
     "task_conditions",
     "weekly",
 ]
