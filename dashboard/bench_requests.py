@@ -22,6 +22,9 @@ from flask.testing import FlaskClient
 from dashboard.auth.callbacks import SECURE_MARK
 
 FILTER_PROPS = frozenset({"value", "date", "start_date", "end_date"})
+# A grid paged on the server asks for its first block of rows as the page loads (and again
+# after each filter change): that request is timed with the filter callbacks.
+ROWS_REQUEST = "getRowsRequest"
 PAGES_CONTENT = "_pages_content"
 MAX_COMBINATIONS = 12
 # Shifts of a period picker (days back of the end for the start; days to move both) and of a
@@ -183,7 +186,16 @@ class Controls:
         if where in changes:
             return changes[where]
         component = self.component(dep["id"])
+        if component is not None and dep["property"] == ROWS_REQUEST:
+            return first_block(component)
         return None if component is None else component["props"].get(dep["property"])
+
+
+def first_block(grid: dict[str, Any]) -> dict[str, Any]:
+    """The request an infinite-row-model grid makes for its first block of rows."""
+    options = grid["props"].get("dashGridOptions") or {}
+    size = int(options.get("cacheBlockSize") or 100)
+    return {"startRow": 0, "endRow": size, "sortModel": [], "filterModel": {}}
 
 
 def _record_stores(app: dash.Dash) -> dict[str, tuple[list[dict], dict]]:
@@ -207,7 +219,9 @@ def is_filter_callback(key: str, spec: dict[str, Any], controls: Controls) -> bo
         return False  # another page's callback on the same shared filter bar
     inputs = spec["inputs"]
     follows_filters = any(
-        dep["property"] in FILTER_PROPS or f"{dep['id']}.{dep['property']}" in controls.records
+        dep["property"] in FILTER_PROPS
+        or dep["property"] == ROWS_REQUEST
+        or f"{dep['id']}.{dep['property']}" in controls.records
         for dep in inputs
     )
     page_load = all(dep["property"] == "data" for dep in inputs)

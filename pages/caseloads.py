@@ -11,6 +11,7 @@ import pandas as pd
 from dash import Output, callback, html
 
 from dashboard.auth.callbacks import CallbackContext, secure_callback
+from dashboard.cache import cached
 from dashboard.components import columns as col
 from dashboard.components.crossfilter import narrow_to_clinician
 from dashboard.components.export import EXPORT_CLICKS, export_io, send_table
@@ -20,7 +21,7 @@ from dashboard.components.filters import (
     FILTER_VALIDATORS,
     scoped_period_and_filters,
 )
-from dashboard.components.grid import grid
+from dashboard.components.paged_grid import PagedGrid
 from dashboard.components.panels import (
     chart_panel,
     filter_query,
@@ -54,6 +55,10 @@ UTILIZATION, SESSIONS, CASELOAD, ATTENDANCE = (
 HEATMAP = "caseloads-heatmap"
 CLICKABLE = (UTILIZATION, SESSIONS, CASELOAD, ATTENDANCE, HEATMAP)
 GRID = "caseloads-grid"
+# Half a year of weekly columns at most; longer periods show runs of 2, 4, 8 or 13 weeks
+# (a year: 14 columns of 4 weeks).
+HEATMAP_COLUMNS = 26
+HEATMAP_WEEKS = (1, 2, 4, 8, 13)
 EXPORT = "caseloads-export"
 
 
@@ -82,17 +87,14 @@ COLUMNS = [
 AREAS = (utilization, attendance, caseload)
 EXPORT_COLUMNS = ["clinician_id", "name", "program", "location", "max_caseload"]
 EXPORT_COLUMNS += ["weekly_session_target", "capacity_status"]
+# Paged on the server (issue 8: a response at most 150 KB); the export still holds every row.
+CLINICIANS = PagedGrid(GRID, COLUMNS, row_id="clinician_id", no_rows=NOTHING_FOR_FILTERS)
 
 
 def layout(**query: Any) -> html.Div:
-    table = grid(
-        GRID,
-        COLUMNS,
-        row_id="clinician_id",
-        height=520,
-        options={"rowClassRules": {"over-target": "params.data.over_capacity"}},
-        no_rows=NOTHING_FOR_FILTERS,
-    )
+    table = CLINICIANS.component(height=520)
+    # A top-level prop: the grid options are replaced on each reload.
+    table.rowClassRules = {"over-target": "params.data && params.data.over_capacity"}
     return filtered_page(
         "Caseloads",
         "How full each clinician's week and caseload is. Click a clinician's bar or "
@@ -124,14 +126,22 @@ def _status(row: pd.Series) -> str:
     return "within capacity"
 
 
-def _table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
+def _compute_table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
     with ctx.db.read() as conn:
         table = director.clinician_table(conn, period, filters, ctx.rules, AREAS)
     table["capacity_status"] = table.apply(_status, axis=1) if len(table) else []
     return table
 
 
-def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> list[dict]:
+def _table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
+    """The clinician table, computed once per data version and filters: the charts, the
+    grid's row requests and the export share it."""
+    return cached(
+        ctx, "caseloads.table", (period, filters), lambda: _compute_table(ctx, period, filters)
+    )
+
+
+def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> pd.DataFrame:
     query = filter_query(period, Filters(None, filters.program, filters.location, filters.modality))
     shown = table.assign(
         clinician=[
@@ -140,7 +150,22 @@ def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> list[dict]:
         ]
     )
     fields = [c["field"] for c in COLUMNS] + ["clinician_id", "over_capacity"]
-    return col.records(shown[fields])
+    return shown[fields].reset_index(drop=True)
+
+
+def _grid_rows(ctx: CallbackContext, *values: Any) -> pd.DataFrame:
+    """Every row of the grid in the director's scope; ``CLINICIANS`` pages them."""
+    period, filters = scoped_period_and_filters(ctx, values)
+    return _rows(_table(ctx, period, filters), period, filters)
+
+
+CLINICIANS.register(
+    rows=_grid_rows,
+    states=FILTER_STATES,
+    validators=FILTER_VALIDATORS,
+    roles=DIRECTOR,
+    target="caseloads.clinician_rows",
+)
 
 
 @callback(
@@ -149,23 +174,29 @@ def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> list[dict]:
     Output(CASELOAD, "figure"),
     Output(ATTENDANCE, "figure"),
     Output(HEATMAP, "figure"),
-    Output(GRID, "rowData"),
+    CLINICIANS.reload_output(),
     *FILTER_INPUTS,
+    CLINICIANS.reload_state(),
 )
-@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
+@secure_callback(
+    roles=DIRECTOR, args=[*FILTER_VALIDATORS, CLINICIANS.reload_validator()], cache=True
+)
 def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
-    period, filters = scoped_period_and_filters(ctx, values)
+    """The charts; the grid reloads its rows (``CLINICIANS``)."""
+    *filter_values, block_size = values
+    period, filters = scoped_period_and_filters(ctx, filter_values)
     table = _table(ctx, period, filters)
     with ctx.db.read() as conn:
-        matrix = director.utilization_matrix(conn, period, filters, ctx.rules)
+        weeks = director.weeks_per_column(period, HEATMAP_COLUMNS, HEATMAP_WEEKS)
+        matrix = director.utilization_matrix(conn, period, filters, ctx.rules, weeks)
         names = director.clinician_names(conn)
     return (
         fig.utilization_bars(table),
         fig.sessions_bars(table),
         fig.caseload_bars(table),
         fig.attendance_bars(table),
-        fig.utilization_heatmap(matrix, names),
-        _rows(table, period, filters),
+        fig.utilization_heatmap(matrix, names, weeks),
+        CLINICIANS.reloaded(block_size),
     )
 
 

@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
-from dashboard.components.grid import grid
+from dashboard.components.paged_grid import PagedGrid
 from dashboard.figures.schedule import STATUS_LABELS, timeline
 from dashboard.figures.schedule_lists import appointment_rows as grid_rows
 from dashboard.metrics.schedule import status_counts
@@ -33,8 +33,9 @@ from dashboard.roles import FRONT_DESK
 from pages import schedule_bar as bar
 from pages import schedule_fill, schedule_print, schedule_slots, schedule_status
 from pages.schedule_counts import count_cards
-from pages.schedule_print import PRINT_SHEET, print_button, print_sheet
+from pages.schedule_print import PRINT_SHEET, print_button, print_sheet, print_sheet_placeholder
 from pages.schedule_status import APPOINTMENTS_GRID, REFRESH, SELECTION
+from pages.schedule_timeline import slim
 
 dash.register_page(
     __name__,
@@ -48,7 +49,8 @@ dash.register_page(
 HEADING, COUNTS, TIMELINE = "sch-heading", "sch-counts", "sch-timeline"
 EXPORT = "sch-export"
 STATUS_CLASSES = {
-    f"status-{key.replace('_', '-')}": f"params.data.status_key == '{key}'" for key in STATUS_LABELS
+    f"status-{key.replace('_', '-')}": f"params.data && params.data.status_key == '{key}'"
+    for key in STATUS_LABELS
 }
 COLUMNS = [
     {"field": "date", "headerName": "Date", "maxWidth": 130},
@@ -60,6 +62,12 @@ COLUMNS = [
     {"field": "location", "headerName": "Location"},
     {"field": "status", "headerName": "Status", "minWidth": 150, "cellClassRules": STATUS_CLASSES},
 ]
+
+# The day's list is paged on the server: the browser holds the rows it shows (issue 8). Rows
+# still loading have no data yet, hence ``params.data &&`` in the class rules.
+APPOINTMENTS = PagedGrid(
+    APPOINTMENTS_GRID, COLUMNS, row_id="appointment_id", client_column="client_id", selectable=True
+)
 
 bar.register()
 schedule_status.register()
@@ -78,9 +86,7 @@ def layout(**query: Any) -> html.Div:
         className="d-flex align-items-baseline mb-3",
     )
     timeline_graph = dcc.Graph(id=TIMELINE, config={"displaylogo": False, "responsive": True})
-    appointments = grid(
-        APPOINTMENTS_GRID, COLUMNS, row_id="appointment_id", height=520, selectable=True
-    )
+    appointments = APPOINTMENTS.component(height=520)
     return html.Div(
         [
             heading,
@@ -99,7 +105,7 @@ def layout(**query: Any) -> html.Div:
                 ],
                 className="d-print-none",
             ),
-            html.Div(id=PRINT_SHEET, className="print-sheet"),
+            html.Div(print_sheet_placeholder(), id=PRINT_SHEET, className="print-sheet"),
             schedule_slots.section(),
             schedule_fill.modal(),
             dcc.Store(id=REFRESH),
@@ -122,22 +128,49 @@ def _heading(start: dt.date, end: dt.date) -> str:
     return f"Week of {start:%B %-d} – {end:%B %-d, %Y}"
 
 
+def _grid_frame(ctx: CallbackContext, *values: Any) -> pd.DataFrame:
+    """The list's rows as the grid shows them, with each row's client (for the audit)."""
+    frame = _appointments(ctx, list(values))
+    rows = pd.DataFrame(grid_rows(frame), columns=[*GRID_FIELDS])
+    rows["client_id"] = frame["client_id"].to_numpy()
+    return rows
+
+
+GRID_FIELDS = (
+    "appointment_id",
+    "version",
+    *(column["field"] for column in COLUMNS),
+    "status_key",
+)
+APPOINTMENTS.register(
+    rows=_grid_frame,
+    states=bar.STATES,
+    validators=bar.VALIDATORS,
+    roles=FRONT_DESK,
+    target="schedule.appointment_rows",
+)
+
+
 @dash.callback(
     Output(HEADING, "children"),
     Output(COUNTS, "children"),
     Output(TIMELINE, "figure"),
-    Output(APPOINTMENTS_GRID, "rowData"),
+    APPOINTMENTS.reload_output(),
     Output(APPOINTMENTS_GRID, "selectedRows"),
-    Output(PRINT_SHEET, "children"),
     *bar.INPUTS,
     Input(REFRESH, "data"),
     State(APPOINTMENTS_GRID, "selectedRows"),
+    APPOINTMENTS.reload_state(),
 )
 @secure_callback(
-    roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored(), SELECTION], phi=True, cache=True
+    roles=FRONT_DESK,
+    args=[*bar.VALIDATORS, v.ignored(), SELECTION, APPOINTMENTS.reload_validator()],
+    phi=True,
+    cache=True,
 )
 def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
-    *filters, _refresh, selection = values
+    """The heading, counts and timeline; the list reloads its rows (``APPOINTMENTS``)."""
+    *filters, _refresh, selection, block_size = values
     start, end, scoped = bar.scoped_window(ctx, filters)
     frame = _appointments(ctx, filters)
     ctx.note_clients(frame["client_id"])
@@ -146,17 +179,32 @@ def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
         rows = timeline_clinicians(conn, start, end, scoped, frame)
         hours = day_hours(frame)
         shading = timeline_shading(conn, start, end, scoped, [cid for cid, _ in rows], hours)
-    figure = timeline(frame, shading, rows, start, end, hours, now=ctx.now())
-    listed = grid_rows(frame)
+    figure = slim(timeline(frame, shading, rows, start, end, hours, now=ctx.now()))
+    # A pick the reloaded list no longer holds is dropped; one it holds stays picked (the
+    # grid keeps a selection by row id while it reloads its rows).
     picked = selection[0]["appointment_id"] if selection else None
-    # Keep the pick across a reload, with the version the reload brought.
-    kept = [
-        {"appointment_id": r["appointment_id"], "version": r["version"]}
-        for r in listed
-        if r["appointment_id"] == picked
+    # (Nothing picked: an empty pick, a plain output that the cache can keep.)
+    kept = dash.no_update if picked and (frame["appointment_id"] == picked).any() else []
+    return [
+        _heading(start, end),
+        count_cards(counts),
+        figure,
+        APPOINTMENTS.reloaded(block_size),
+        kept,
     ]
-    sheet = print_sheet(frame, start, end)
-    return [_heading(start, end), count_cards(counts), figure, listed, kept, sheet]
+
+
+@dash.callback(Output(PRINT_SHEET, "children"), *bar.INPUTS, Input(REFRESH, "data"))
+@secure_callback(roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored()], phi=True, cache=True)
+def show_print_sheet(ctx: CallbackContext, *values: Any) -> list[Any]:
+    """The daily schedule on paper, ready before anyone presses print (compact text: it holds
+    the whole day)."""
+    filters = list(values[:-1])
+    start, end, _scoped = bar.scoped_window(ctx, filters)
+    frame = _appointments(ctx, filters) if start == end else pd.DataFrame()
+    if len(frame):
+        ctx.note_clients(frame["client_id"])
+    return print_sheet(frame, start, end)
 
 
 @dash.callback(

@@ -4,6 +4,7 @@ assets/schedule.css), and the button that opens the browser's print dialog."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import dash
@@ -17,6 +18,8 @@ from dashboard.format import MODALITY_LABELS
 
 PRINT, PRINT_SINK, PRINT_SHEET = "sch-print", "sch-print-sink", "sch-print-sheet"
 HEADINGS = ("Time", "Client", "Service", "Modality", "Location", "Status")
+# Characters that could start Markdown or HTML markup in a cell, escaped with a backslash.
+MARKUP = re.compile(r"[\\`*_{}\[\]<>()#+!|~&]")
 
 
 def register() -> None:
@@ -41,6 +44,37 @@ def print_button() -> html.Div:
     return html.Div([button, dcc.Store(id=PRINT_SINK)])
 
 
+def print_sheet_placeholder() -> list[Any]:
+    """What the sheet holds until the day's schedule arrives."""
+    return [html.P("The daily schedule is loading.")]
+
+
+def _cell(value: Any) -> str:
+    """Text as a Markdown table cell: punctuation escaped, so a name is never markup."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return MARKUP.sub(r"\\\g<0>", " ".join(text.split()))
+
+
+def _table(rows: pd.DataFrame) -> str:
+    """One clinician's day as a Markdown table: a line of text per appointment, so that a
+    busy day stays a small response (a component per cell would be ten times larger)."""
+    lines = [
+        "| " + " | ".join(HEADINGS) + " |",
+        "|" + "---|" * len(HEADINGS),
+    ]
+    for r in rows.itertuples():
+        cells = (
+            f"{r.start_at:%H:%M}–{r.end_at:%H:%M}",
+            r.client,
+            r.service.replace("_", " "),
+            MODALITY_LABELS.get(r.modality, r.modality),
+            None if pd.isna(r.location) else r.location,
+            STATUS_LABELS.get(r.status, r.status),
+        )
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def print_sheet(frame: pd.DataFrame, start: dt.date, end: dt.date) -> list[Any]:
     """The daily schedule on paper: one table per clinician (shown only when printing)."""
     if start != end:
@@ -49,26 +83,9 @@ def print_sheet(frame: pd.DataFrame, start: dt.date, end: dt.date) -> list[Any]:
     if frame.empty:
         return [*parts, empty("No appointments.")]
     for clinician, rows in frame.groupby("clinician", sort=True):
-        body = [
-            html.Tr(
-                [
-                    html.Td(f"{r.start_at:%H:%M}–{r.end_at:%H:%M}"),
-                    html.Td(r.client),
-                    html.Td(r.service.replace("_", " ")),
-                    html.Td(MODALITY_LABELS.get(r.modality, r.modality)),
-                    html.Td(None if pd.isna(r.location) else r.location),
-                    html.Td(STATUS_LABELS.get(r.status, r.status)),
-                ]
-            )
-            for r in rows.itertuples()
-        ]
-        head = html.Thead(html.Tr([html.Th(h) for h in HEADINGS]))
         parts.append(
             html.Section(
-                [
-                    html.H3(clinician, className="h6"),
-                    html.Table([head, html.Tbody(body)], className="table table-sm"),
-                ],
+                [html.H3(clinician, className="h6"), dcc.Markdown(_table(rows))],
                 className="print-clinician",
             )
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import validate as v
@@ -26,6 +26,9 @@ from db.scheduling import ACTION_LABELS, ACTIONS, allowed_actions, change_status
 APPOINTMENTS_GRID = "sch-grid"
 REFRESH = "sch-refresh"
 SELECTED = "sch-selected"
+# The picked appointment as the panel shows it (id and the version read with it): a status
+# change is checked against what the person saw, whatever the paged list still holds.
+PICKED = "sch-picked"
 MESSAGE = "sch-action-message"
 FILL_FROM_APPOINTMENT = "sch-fill-appointment"
 ACTION_PREFIX = "sch-act-"
@@ -86,6 +89,7 @@ def panel() -> html.Div:
             ),
             html.Div(buttons, role="group", **{"aria-label": "Change the picked appointment"}),
             html.Div(id=MESSAGE, role="status", **{"aria-live": "polite"}),
+            dcc.Store(id=PICKED, data=[]),
         ],
         className="mb-2 d-print-none",
     )
@@ -109,17 +113,22 @@ def register() -> None:
         Output(SELECTED, "children"),
         *buttons,
         Output(FILL_FROM_APPOINTMENT, "disabled"),
+        Output(PICKED, "data"),
         Input(APPOINTMENTS_GRID, "selectedRows"),
+        # After a change the list reloads its rows; the panel reads the picked row again.
+        Input(REFRESH, "data"),
     )
-    @secure_callback(roles=FRONT_DESK, args=[SELECTION], phi=True)
-    def show_actions(ctx: CallbackContext, selection: list[dict[str, Any]]) -> list[Any]:
+    @secure_callback(roles=FRONT_DESK, args=[SELECTION, v.ignored()], phi=True)
+    def show_actions(
+        ctx: CallbackContext, selection: list[dict[str, Any]], _refresh: Any
+    ) -> list[Any]:
         picked = _picked(selection)
         brief = None
         if picked:
             with ctx.db.read() as conn:
                 brief = appointment_brief(conn, picked["appointment_id"])
         if brief is None:
-            return [NOTHING_PICKED, *([True] * len(ACTIONS)), True]
+            return [NOTHING_PICKED, *([True] * len(ACTIONS)), True, []]
         ctx.note_clients([brief["client_id"]])
         now = ctx.now()
         allowed = allowed_actions(
@@ -134,13 +143,14 @@ def register() -> None:
             _describe(brief),
             *[action not in allowed for action in ACTIONS],
             not fillable,
+            [{"appointment_id": brief["appointment_id"], "version": int(brief["version"])}],
         ]
 
     @dash.callback(
         Output(REFRESH, "data"),
         Output(MESSAGE, "children"),
         *[Input(ACTION_IDS[action], "n_clicks") for action in ACTIONS],
-        State(APPOINTMENTS_GRID, "selectedRows"),
+        State(PICKED, "data"),
         prevent_initial_call=True,
     )
     @secure_callback(roles=FRONT_DESK, args=[*([v.clicks()] * len(ACTIONS)), SELECTION])

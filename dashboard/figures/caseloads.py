@@ -7,10 +7,10 @@ clinician; numbers on bars and in hovers come from ``dashboard.format``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
@@ -124,40 +124,56 @@ def attendance_bars(frame: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def utilization_heatmap(matrix: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
-    """Clinician × week booked utilization; each cell carries its clinician id."""
+def _columns_title(weeks: int) -> str:
+    return "Week of" if weeks == 1 else f"{weeks} weeks from"
+
+
+def _column_labels(mondays: Sequence[dt.date], weeks: int) -> list[str]:
+    # Runs of weeks cover long periods: the year keeps two runs' labels apart.
+    return [f"{m:%b %-d}" if weeks == 1 else f"{m:%b %-d, %Y}" for m in mondays]
+
+
+def utilization_heatmap(
+    matrix: pd.DataFrame, names: Mapping[str, str], weeks: int = 1
+) -> go.Figure:
+    """Clinician × week (or × run of ``weeks`` weeks, see ``director.utilization_matrix``)
+    booked utilization. Rows are clinician ids (what a click reports, as the cell's y)
+    labelled with names. Kept slim for long periods (issue 8: a response at most 150 KB):
+    each value rounded to the whole percent its label shows (still a fraction), labels and
+    hovers formatted in the browser from it rather than a string per cell."""
     if matrix.empty:
         return empty_figure()
     wide = matrix.pivot(index="clinician_id", columns="week", values="booked_utilization")
     wide = wide.sort_index(key=lambda ids: ids.map(lambda c: names.get(c, c)))
-    labels = [names.get(c, c) for c in wide.index]
-    weeks = [f"{w:%b %-d}" for w in wide.columns]
-    # Rows are clinician ids (what a click reports) labelled with names.
-    figure = px.imshow(
-        wide.to_numpy(dtype="float64"),
-        x=weeks,
-        y=list(wide.index),
-        color_continuous_scale="Blues",
-        zmin=0,
-        zmax=1.2,
-        aspect="auto",
-        text_auto=True,
-        labels={"x": "Week of", "y": "", "color": "Booked"},
+    ids = list(wide.index)
+    title = _columns_title(weeks)
+    figure = go.Figure(
+        go.Heatmap(
+            # Single precision halves the encoded array and still shows the same percent.
+            z=((wide.to_numpy(dtype="float64") * 100).round() / 100).astype("float32"),
+            x=_column_labels(list(wide.columns), weeks),
+            y=ids,
+            coloraxis="coloraxis",
+            texttemplate="%{z:.0%}",
+            hovertemplate=title.lower() + " %{x}: %{z:.0%}<extra></extra>",
+            hoverongaps=False,
+            xgap=1,
+            ygap=1,
+        ),
+        layout={"template": TEMPLATE},
     )
-    text = [[pct(v) for v in row] for row in wide.to_numpy(dtype="float64")]
-    ids = [[c] * len(weeks) for c in wide.index]
-    figure.update_traces(
-        text=text,
-        texttemplate="%{text}",
-        customdata=ids,
-        hovertemplate="week of %{x}: %{text}<extra></extra>",
-        xgap=1,
-        ygap=1,
+    figure.update_xaxes(title_text=title, type="category")
+    figure.update_yaxes(
+        tickmode="array",
+        tickvals=ids,
+        ticktext=[names.get(c, c) for c in ids],
+        autorange="reversed",
+        type="category",
     )
-    figure.update_yaxes(tickmode="array", tickvals=list(wide.index), ticktext=labels)
     figure.update_layout(
-        height=_height(len(labels)),
+        height=_height(len(ids)),
         margin={"l": 150, "r": 24, "t": 24, "b": 40},
+        coloraxis={"colorscale": "Blues", "cmin": 0, "cmax": 1.2},
         coloraxis_colorbar={"tickformat": ".0%", "title": {"text": "Booked"}},
     )
     return figure

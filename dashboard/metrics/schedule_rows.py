@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, select
 
-from dashboard.metrics.availability import available_intervals, open_slots, third_next_available
+from dashboard.metrics.availability import (
+    GROUP_STRIDE,
+    LONGEST_APPOINTMENT,
+    available_intervals,
+    merge_intervals,
+    open_slots,
+    overlapping,
+    third_next_available,
+)
 from dashboard.metrics.common import (
     ONE_DAY,
     Filters,
@@ -25,6 +33,7 @@ from dashboard.metrics.common import (
     effective_status,
     is_held,
 )
+from dashboard.metrics.sqlfn import epoch_second
 from db.models import Appointment, Client, Clinician, TimeOff
 from db.vocab import HELD_STATUSES
 
@@ -230,25 +239,33 @@ def _freed(
 ) -> np.ndarray:
     """Which slots overlap an appointment cancelled in time (not held): time a cancellation
     gave back, the first to fill from the waitlist."""
+    # Bounded below on the indexed start (as availability's held appointments are), so only
+    # the window is read, not each clinician's whole history.
     cancelled = conn.execute(
-        select(Appointment.clinician_id, Appointment.start_at, Appointment.end_at).where(
+        select(
+            Appointment.clinician_id,
+            epoch_second(Appointment.start_at),
+            epoch_second(Appointment.end_at),
+        ).where(
             Appointment.clinician_id.in_(list(pd.unique(slots["clinician_id"]))),
+            Appointment.start_at >= start - LONGEST_APPOINTMENT,
             Appointment.start_at < end,
             Appointment.end_at > start,
             ~is_held(rules),
         )
     ).all()
-    freed = np.zeros(len(slots), dtype=bool)
-    starts = slots["start_at"].to_numpy()
-    ends = slots["end_at"].to_numpy()
-    ids = slots["clinician_id"].to_numpy()
-    for row in cancelled:
-        freed |= (
-            (ids == row.clinician_id)
-            & (starts < np.datetime64(row.end_at))
-            & (ends > np.datetime64(row.start_at))
-        )
-    return freed
+    if not cancelled:
+        return np.zeros(len(slots), dtype=bool)
+    clinicians = pd.Index(pd.unique(slots["clinician_id"]))
+    ids, starts, ends = zip(*cancelled, strict=True)
+    offset = clinicians.get_indexer(pd.Index(ids)).astype(np.int64) * GROUP_STRIDE
+    union = merge_intervals(
+        np.asarray(starts, dtype=np.int64) + offset, np.asarray(ends, dtype=np.int64) + offset
+    )
+    codes = clinicians.get_indexer(slots["clinician_id"]).astype(np.int64) * GROUP_STRIDE
+    slot_starts = slots["start_at"].to_numpy().astype("datetime64[s]").astype(np.int64) + codes
+    slot_ends = slots["end_at"].to_numpy().astype("datetime64[s]").astype(np.int64) + codes
+    return overlapping(union, slot_starts, slot_ends)
 
 
 def open_slot_rows(

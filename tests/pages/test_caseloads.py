@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import base64
+
 import dash
+import numpy as np
 from flask.testing import FlaskClient
 
 from db.engine import Database
@@ -18,16 +21,28 @@ from tests.pages.director_practice import (  # noqa: F401 - fixtures
     post,
     post_as,
 )
-from tests.webclient import figure_values, texts
+from tests.webclient import figure_values, post_callback, texts
 
 
 def show(client: FlaskClient, app: dash.Dash, filters: list) -> dict:
-    return post(client, app, "caseloads-grid", filters)["response"]
+    return post(client, app, "caseloads-heatmap", [*filters, None])["response"]
+
+
+def grid_rows(client: FlaskClient, app: dash.Dash, filters: list, **request: object) -> dict:
+    """The grid's rows as the paged grid asks for them (first block unless told)."""
+    asked = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}, **request}
+    response = post_callback(client, app, "caseloads-grid.getRowsResponse", [asked, *filters])
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]["caseloads-grid"]["getRowsResponse"]
 
 
 def test_grid_and_charts_per_clinician(director: FlaskClient, director_app: dash.Dash) -> None:
     response = show(director, director_app, FILTERS)
-    rows = {row["clinician_id"]: row for row in response["caseloads-grid"]["rowData"]}
+    # The grid is paged on the server: the filter callback only makes it ask again.
+    assert response["caseloads-grid"]["dashGridOptions"]["rowModelType"] == "infinite"
+    listed = grid_rows(director, director_app, FILTERS)
+    assert listed["rowCount"] == 2
+    rows = {row["clinician_id"]: row for row in listed["rowData"]}
     assert set(rows) == {"C1", "C2"}
     c1, c2 = rows["C1"], rows["C2"]
     assert (c1["booked_utilization"], c1["kept_utilization"]) == (0.875, 0.625)
@@ -44,15 +59,44 @@ def test_grid_and_charts_per_clinician(director: FlaskClient, director_app: dash
     heatmap = response["caseloads-heatmap"]["figure"]["data"][0]
     assert heatmap["y"] == ["C1", "C2"]  # what a click reports; labelled with names
     assert response["caseloads-heatmap"]["figure"]["layout"]["yaxis"]["ticktext"] == ["Ana", "Ben"]
-    assert heatmap["text"] == [["100%", "75%"], ["50%", "50%"]]
+    # A 2-d typed array: its shape comes as text ("2, 2").
+    z = heatmap["z"]
+    shape = [int(n) for n in z["shape"].split(",")]
+    assert np.frombuffer(base64.b64decode(z["bdata"]), z["dtype"]).reshape(shape).tolist() == [
+        [1.0, 0.75],
+        [0.5, 0.5],
+    ]
+    assert heatmap["texttemplate"] == "%{z:.0%}"  # labelled 100%, 75%, 50%, 50%
+    assert heatmap["x"] == ["Mar 2", "Mar 9"]
+
+
+def test_grid_pages_sorts_and_filters_on_the_server(
+    director: FlaskClient, director_app: dash.Dash
+) -> None:
+    by_booked = grid_rows(
+        director, director_app, FILTERS, sortModel=[{"colId": "booked_utilization", "sort": "asc"}]
+    )
+    assert [row["clinician_id"] for row in by_booked["rowData"]] == ["C2", "C1"]
+    second = grid_rows(director, director_app, FILTERS, startRow=1, endRow=2)
+    assert [row["clinician_id"] for row in second["rowData"]] == ["C2"]
+    assert second["rowCount"] == 2
+    over = {"capacity_status": {"filterType": "text", "type": "startsWith", "filter": "over"}}
+    narrowed = grid_rows(director, director_app, FILTERS, filterModel=over)
+    assert [row["clinician_id"] for row in narrowed["rowData"]] == ["C1"]
+    assert narrowed["rowCount"] == 1
 
 
 def test_filters_change_the_figures(director: FlaskClient, director_app: dash.Dash) -> None:
-    dbt = show(director, director_app, ["2026-03-02", "2026-03-15", "DBT", None, None, None])
-    assert [row["clinician_id"] for row in dbt["caseloads-grid"]["rowData"]] == ["C2"]
+    dbt = ["2026-03-02", "2026-03-15", "DBT", None, None, None]
+    assert [row["clinician_id"] for row in grid_rows(director, director_app, dbt)["rowData"]] == [
+        "C2"
+    ]
+    assert show(director, director_app, dbt)["caseloads-heatmap"]["figure"]["data"][0]["y"] == [
+        "C2"
+    ]
     # Week of 03-09 only: Ana 3 h held of 4 h.
-    week = show(director, director_app, ["2026-03-09", "2026-03-15", None, None, None, None])
-    rows = {row["clinician_id"]: row for row in week["caseloads-grid"]["rowData"]}
+    week = ["2026-03-09", "2026-03-15", None, None, None, None]
+    rows = {row["clinician_id"]: row for row in grid_rows(director, director_app, week)["rowData"]}
     assert rows["C1"]["booked_utilization"] == 0.75
 
 

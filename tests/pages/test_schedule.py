@@ -22,7 +22,7 @@ from tests.pages.frontdesk import (  # noqa: F401 - fixtures
     kpi_value,
     post,
 )
-from tests.webclient import logged_in, outputs
+from tests.webclient import logged_in, outputs, post_callback
 
 DAY = ["2026-03-04", "day", None, None, None, None, []]
 CHECK_IN = "sch-act-check-in.n_clicks"
@@ -30,7 +30,14 @@ NO_SHOW = "sch-act-no-show.n_clicks"
 
 
 def schedule(client: FlaskClient, app: dash.Dash, bar: list | None = None) -> dict:
-    return outputs(post(client, app, "sch-heading", [*(bar or DAY), None, None]))
+    return outputs(post(client, app, "sch-heading", [*(bar or DAY), None, None, None]))
+
+
+def listed(client: FlaskClient, app: dash.Dash, bar: list | None = None, **request: object) -> dict:
+    """The list's rows as the paged grid asks for them (first block unless told)."""
+    asked = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}, **request}
+    body = outputs(post_callback(client, app, "sch-grid.getRowsResponse", [asked, *(bar or DAY)]))
+    return body["sch-grid"]["getRowsResponse"]
 
 
 def act(client: FlaskClient, app: dash.Dash, trigger: str, picked: list) -> dict:
@@ -40,9 +47,11 @@ def act(client: FlaskClient, app: dash.Dash, trigger: str, picked: list) -> dict
 def test_the_day_rows_counts_and_timeline_without_anything_clinical(
     frank: FlaskClient, app: dash.Dash
 ) -> None:
-    response = post(frank, app, "sch-heading", [*DAY, None, None])
+    response = post(frank, app, "sch-heading", [*DAY, None, None, None])
     body = outputs(response)
-    rows = body["sch-grid"]["rowData"]
+    page = listed(frank, app)
+    rows = page["rowData"]
+    assert page["rowCount"] == 3
     assert [(r["appointment_id"], r["time"], r["status"]) for r in rows] == [
         ("A1", "09:00–10:00", "Scheduled"),
         ("A3", "11:00–12:00", "Cancelled by client"),
@@ -57,7 +66,8 @@ def test_the_day_rows_counts_and_timeline_without_anything_clinical(
     assert kpi_value(counts, "sch-count-cancellations") == "1"
     traces = {trace["name"] for trace in body["sch-timeline"]["figure"]["data"]}
     assert {"Scheduled", "Confirmed", "Cancelled by client", "Unavailable"} <= traces
-    text = response.get_data(as_text=True).lower()
+    text = (response.get_data(as_text=True) + json.dumps(page)).lower()
+    assert "client_id" not in json.dumps(page)
     assert not any(f'"{field}"' in text for field in CLINICAL)
     assert "27.5" not in text and "13.5" not in text  # A0's SRS and ORS scores
 
@@ -65,15 +75,21 @@ def test_the_day_rows_counts_and_timeline_without_anything_clinical(
 def test_filters_narrow_the_rows_and_the_week_view_spans_monday_to_sunday(
     frank: FlaskClient, app: dash.Dash
 ) -> None:
-    dbt = schedule(frank, app, ["2026-03-04", "day", "DBT", None, None, None, []])
-    assert [r["appointment_id"] for r in dbt["sch-grid"]["rowData"]] == ["A2"]
-    cancelled = schedule(
+    dbt = listed(frank, app, ["2026-03-04", "day", "DBT", None, None, None, []])
+    assert [r["appointment_id"] for r in dbt["rowData"]] == ["A2"]
+    cancelled = listed(
         frank, app, ["2026-03-04", "day", None, None, None, None, ["cancelled_client"]]
     )
-    assert [r["appointment_id"] for r in cancelled["sch-grid"]["rowData"]] == ["A3"]
-    week = schedule(frank, app, ["2026-03-06", "week", None, None, "C1", None, []])
+    assert [r["appointment_id"] for r in cancelled["rowData"]] == ["A3"]
+    week_bar = ["2026-03-06", "week", None, None, "C1", None, []]
+    week = schedule(frank, app, week_bar)
     # Monday 2 to Sunday 8 March: A0 (Mon), A1, A3 (Wed), A4 (Thu) of C1.
-    assert [r["appointment_id"] for r in week["sch-grid"]["rowData"]] == ["A0", "A1", "A3", "A4"]
+    assert [r["appointment_id"] for r in listed(frank, app, week_bar)["rowData"]] == [
+        "A0",
+        "A1",
+        "A3",
+        "A4",
+    ]
     assert week["sch-heading"]["children"] == "Week of March 2 – March 8, 2026"
 
 
@@ -86,7 +102,7 @@ def test_check_in_changes_the_counts_and_a_double_click_changes_nothing(
     assert "Already checked in" in json.dumps(second["sch-action-message"])
     body = schedule(frank, app)
     assert kpi_value(body["sch-counts"]["children"], "sch-count-checked-in") == "1"
-    a1 = next(r for r in body["sch-grid"]["rowData"] if r["appointment_id"] == "A1")
+    a1 = next(r for r in listed(frank, app)["rowData"] if r["appointment_id"] == "A1")
     assert (a1["status"], a1["version"]) == ("Checked in", 2)
     with practice.db.read() as conn:
         outcomes = conn.execute(
@@ -103,17 +119,41 @@ def test_a_stale_edit_says_so_and_reloads(frank: FlaskClient, app: dash.Dash, db
     with db.session() as session:
         row = session.get(Appointment, "A1")
         assert (row.status, row.version) == ("checked_in", 2)
-    # The reload keeps the pick, with the version it brought.
+    # The reload keeps the pick; the panel reads it again, with the version it brought, and
+    # the next change is checked against that version.
     body = outputs(
-        post(frank, app, "sch-heading", [*DAY, "x", [{"appointment_id": "A1", "version": 1}]])
+        post(
+            frank,
+            app,
+            "sch-heading",
+            [*DAY, "x", [{"appointment_id": "A1", "version": 1}], None],
+        )
     )
-    assert body["sch-grid"]["selectedRows"] == [{"appointment_id": "A1", "version": 2}]
+    assert "selectedRows" not in body["sch-grid"]  # the grid keeps its pick by row id
+    panel = outputs(post(frank, app, "sch-picked", [[{"appointment_id": "A1", "version": 1}], "x"]))
+    assert panel["sch-picked"]["data"] == [{"appointment_id": "A1", "version": 2}]
+    assert "Checked in" in json.dumps(panel["sch-selected"])
+    other_day = ["2026-03-05", "day", None, None, None, None, []]
+    body = outputs(
+        post(
+            frank,
+            app,
+            "sch-heading",
+            [*other_day, "x", [{"appointment_id": "A1", "version": 2}], None],
+        )
+    )
+    assert body["sch-grid"]["selectedRows"] == []  # a pick the new list lacks is dropped
 
 
 def test_the_buttons_follow_the_rules(frank: FlaskClient, app: dash.Dash) -> None:
     def enabled(appointment_id: str) -> set[str]:
         body = outputs(
-            post(frank, app, "sch-selected", [[{"appointment_id": appointment_id, "version": 1}]])
+            post(
+                frank,
+                app,
+                "sch-selected",
+                [[{"appointment_id": appointment_id, "version": 1}], None],
+            )
         )
         return {key for key, value in body.items() if value.get("disabled") is False}
 
@@ -189,6 +229,10 @@ def test_open_slots_from_now_on(frank: FlaskClient, app: dash.Dash) -> None:
 
 def test_only_the_front_desk_and_directors(app: dash.Dash) -> None:
     cleo = logged_in(app, "cleo")
-    assert post(cleo, app, "sch-heading", [*DAY, None, None]).status_code == 403
+    assert post(cleo, app, "sch-heading", [*DAY, None, None, None]).status_code == 403
+    first_block = {"startRow": 0, "endRow": 100}
+    rows = post_callback(cleo, app, "sch-grid.getRowsResponse", [first_block, *DAY])
+    assert rows.status_code == 403
     dana = logged_in(app, "dana")
-    assert post(dana, app, "sch-heading", [*DAY, None, None]).status_code == 200
+    assert post(dana, app, "sch-heading", [*DAY, None, None, None]).status_code == 200
+    assert listed(dana, app)["rowCount"] == 3

@@ -22,6 +22,7 @@ import requests
 from sqlalchemy import text
 
 from db.engine import Database
+from db.meta import bump_data_version
 from db.migrate import upgrade
 from tests.e2e.conftest import LiveServer, start_gunicorn, stop
 from tests.factory import Practice
@@ -105,7 +106,7 @@ def bodies(practice_db: Database) -> dict[str, dict]:  # type: ignore[type-arg]
     app = make_app(practice_db)
     app.server.test_client().get("/login")
     return {
-        "read": callback_body(app, callback_key(app, "sch-grid")),
+        "read": callback_body(app, callback_key(app, "sch-timeline")),
         "write": callback_body(app, callback_key(app, "sch-action-message")),
     }
 
@@ -169,6 +170,8 @@ def test_a_statement_timeout_shows_the_banner(
     practice_db: Database, app_server: LiveServer, bodies: dict
 ) -> None:  # type: ignore[type-arg]
     user = logged_in(app_server)
+    with practice_db.write() as session:
+        bump_data_version(session)  # nothing cached: the read must query the locked table
     with practice_db.engine.connect() as locker:
         locker.execute(text("BEGIN"))
         locker.execute(text("LOCK TABLE appointments IN ACCESS EXCLUSIVE MODE"))
