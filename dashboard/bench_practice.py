@@ -86,6 +86,8 @@ def prepare(
                 database, clinicians=clinicians, appointments=appointments, today=BENCH_TODAY
             )
             say(str(summary))
+        else:
+            database.analyze()  # a reused practice may predate a migration's indexes
         clinician_id = ensure_bench_users(database)
         with database.read() as conn:
             from db.models import Appointment

@@ -55,6 +55,7 @@ def init_db() -> None:
     settings = load_settings()
     database = open_database(settings, check=False)
     upgrade(database)
+    database.analyze()  # new indexes are only chosen well with statistics
     click.echo(f"Database is up to date: {_describe(settings.database_url)}")
 
 

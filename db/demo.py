@@ -53,6 +53,7 @@ from db.models import (
     TimeOff,
     WaitlistEntry,
 )
+from db.visit_sequence import rebuild as rebuild_visit_sequence
 
 PRACTICE_TABLES = (
     Clinician,
@@ -147,7 +148,9 @@ def generate_demo(
         if not _is_empty(conn):
             raise DemoRefused(_REFUSAL)
         write_tables(conn, practice.tables, bar.update)
+        rebuild_visit_sequence(conn)
         bump_data_version(session)
+    db.analyze()
     counts = {name: row_count(table) for name, table in practice.tables}
     cal = practice.cal
     return DemoSummary(

@@ -133,6 +133,16 @@ class Database:
         except Exception:  # noqa: BLE001 - any failure means "not answering"
             return False
 
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics after a bulk change (an import, the demo).
+
+        SQLite keeps none until ANALYZE runs, and without them it can pick an index that walks
+        a whole table (e.g. every done task for each client); PostgreSQL's autovacuum would get
+        there eventually, but the first pages after an import should not wait for it."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()

@@ -54,6 +54,7 @@ from db.models import (
     WaitlistEntry,
 )
 from db.timeutil import cancel_lead_minutes, now_local
+from db.visit_sequence import refresh_clients, refresh_clients_of
 from db.vocab import (
     APPOINTMENT_STATUSES,
     CARE_EVENT_KINDS,
@@ -958,11 +959,31 @@ def _write_file(conn: Connection, spec: _FileSpec, spool: _Spool, now: dt.dateti
     if not spool.columns:
         return  # a header-only file: nothing to insert, no clinician to replace
     stage = _stage(conn, spec, spool.columns, spool)
+    moved = _moved_clients(conn, spec, stage)
     if spec.replaces_by_clinician:
         _replace_by_clinician(conn, spec, stage)
     else:
         _upsert(conn, spec, stage, now)
+    if spec.table is Appointment.__table__:
+        # The visit sequences of every client the file names, and of any client an
+        # appointment moved away from, in this transaction.
+        refresh_clients_of(conn, select(stage.c.client_id))
+        refresh_clients(conn, moved)
     stage.drop(conn)
+
+
+def _moved_clients(conn: Connection, spec: _FileSpec, stage: Table) -> list[str]:
+    """The clients that re-imported appointments belonged to before naming another client."""
+    if spec.table is not Appointment.__table__:
+        return []
+    table = spec.table
+    moved = (
+        select(table.c.client_id)
+        .join(stage, stage.c.appointment_id == table.c.appointment_id)
+        .where(table.c.client_id != stage.c.client_id)
+        .distinct()
+    )
+    return list(conn.execute(moved).scalars())
 
 
 def _write(db: Database, validator: _Validator, names: list[str], tz: ZoneInfo) -> None:
@@ -1016,4 +1037,5 @@ def import_dir(db: Database, directory: Path, tz: ZoneInfo) -> ImportResult:
         if validator.log:
             raise ImportFailed(validator.log.report())
         _write(db, validator, list(files), tz)
-        return ImportResult(counts=validator.counts, ignored_files=ignored)
+    db.analyze()  # after the commit: the new rows' statistics, for the planner
+    return ImportResult(counts=validator.counts, ignored_files=ignored)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -184,6 +185,16 @@ class Appointment(Base):
         Index(None, "start_at"),
         Index(None, "clinician_id", "start_at"),
         Index(None, "client_id", "start_at"),
+        # Covering for "which appointments hold this clinician's time" (open slots, third next
+        # available): no table row is read (migration 0005).
+        Index(
+            "ix_appointments_held_by_clinician",
+            "clinician_id",
+            "start_at",
+            "end_at",
+            "status",
+            "cancel_lead_min",
+        ),
     )
 
 
@@ -362,6 +373,54 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class VisitSequence(Base):
+    """A rollup of visits (kept appointments of any type but group), one row per visit, each
+    knowing its neighbours in the client's sequence (by start, then appointment id): continuity
+    over any window then needs no window function (migration 0004). Kept current by every
+    writer of appointments, in the same transaction (``db.visit_sequence``)."""
+
+    __tablename__ = "visit_sequence"
+
+    appointment_id: Mapped[str] = mapped_column(PracticeId, primary_key=True)
+    client_id: Mapped[str] = mapped_column(PracticeId)
+    clinician_id: Mapped[str] = mapped_column(PracticeId)
+    start_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The client's previous and next visit, whenever they are; null for the first / last.
+    prev_start_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    next_start_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # 1 when the previous visit was with the same clinician, 0 when not, null for the first.
+    same_clinician: Mapped[int | None] = mapped_column(Integer)
+    # The visit's place in the client's sequence, from 1.
+    seq: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "ix_visit_sequence_window",
+            "start_at",
+            "prev_start_at",
+            "next_start_at",
+            "client_id",
+            "seq",
+        ),
+        Index(
+            "ix_visit_sequence_client",
+            "client_id",
+            "start_at",
+            "clinician_id",
+            "prev_start_at",
+            "same_clinician",
+        ),
+        Index(
+            "ix_visit_sequence_changes",
+            "start_at",
+            "client_id",
+            "prev_start_at",
+            sqlite_where=text("same_clinician = 0"),
+            postgresql_where=text("same_clinician = 0"),
+        ),
+    )
+
+
 __all__ = [
     "Appointment",
     "AuditEntry",
@@ -377,5 +436,10 @@ __all__ = [
     "TimeOff",
     "User",
     "UserSession",
+    "VisitSequence",
     "WaitlistEntry",
 ]
+
+# Registers the flush listener that keeps VisitSequence current on every ORM write of
+# appointments; imported last, as it builds on the models above.
+import db.visit_sequence  # noqa: E402, F401

@@ -31,6 +31,7 @@ from db.engine import Database
 from db.meta import bump_data_version
 from db.models import Appointment, WaitlistEntry
 from db.timeutil import cancel_lead_minutes, elapsed_minutes
+from db.visit_sequence import refresh_clients
 from db.vocab import WAITLIST_RESOLUTIONS
 
 # Action -> the status it sets (a client cancellation may become late_cancel, see target_status).
@@ -218,6 +219,8 @@ def change_status(
                 return WriteResult("unchanged", f"Already {status.replace('_', ' ')}.", ids)
             _audit(session, actor, target, "conflict", now, row.client_id, f"{subject}: {label}")
             return WriteResult("conflict", f"This appointment {CHANGED_ELSEWHERE}.", ids)
+        # Completed (or no longer completed) moves the client's visit sequence.
+        refresh_clients(session.connection(), ids)
         if status in OUTREACH_STATUSES:
             _ensure_outreach(session, appointment_id, now)
         detail = f"{subject}: {row.status} -> {status}"

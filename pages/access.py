@@ -165,9 +165,11 @@ def show_volume(ctx: CallbackContext, *values: Any) -> tuple:
     cell = values[-1]
     weekday, hour = cell if cell else (None, None)
     with ctx.db.read() as conn:
-        volume = access.visit_volume(conn, period, filters, ctx.rules)
+        # One read of held appointments by clinician and time of the week serves both charts.
+        held = access.held_by_time_of_week(conn, period, filters, ctx.rules)
+        volume = access.visit_volume(conn, period, filters, ctx.rules, held)
         by_clinician = access.time_of_week_by_clinician(
-            conn, period, filters, ctx.rules, weekday, hour
+            conn, period, filters, ctx.rules, weekday, hour, held
         )
         names = director.clinician_names(conn)
     by_clinician = by_clinician.assign(name=by_clinician["clinician_id"].map(names))

@@ -31,6 +31,7 @@ from dashboard.components.filters import (
     scoped_period_and_filters,
 )
 from dashboard.components.grid import grid
+from dashboard.components.paged_grid import PagedGrid
 from dashboard.components.panels import chart_panel, filtered_page, table_panel, two_columns
 from dashboard.components.states import NOTHING_FOR_FILTERS
 from dashboard.metrics import director, engagement
@@ -55,6 +56,14 @@ CREATE, CREATED, WINDOW = "continuity-create", "continuity-created", "continuity
 EXPORTS = {CHANGES: "continuity-changes-export", LOST: "continuity-lost-export"}
 EXPORTS[DISCHARGES] = "continuity-discharges-export"
 COLUMNS = {CHANGES: CHANGE_COLUMNS, LOST: LOST_COLUMNS, DISCHARGES: DISCHARGE_COLUMNS}
+# Over a year the clients who changed clinician run to thousands: paged on the server.
+CHANGE_GRID = PagedGrid(
+    CHANGES,
+    CHANGE_COLUMNS,
+    row_id="client_id",
+    client_column="client_id",
+    no_rows=NOTHING_FOR_FILTERS,
+)
 
 charts.register()
 
@@ -77,13 +86,7 @@ def layout(**query: Any) -> html.Div:
         table_panel(
             "Clients who changed clinician",
             "Least continuous first.",
-            grid(
-                CHANGES,
-                COLUMNS[CHANGES],
-                row_id="client_id",
-                height=320,
-                no_rows=NOTHING_FOR_FILTERS,
-            ),
+            CHANGE_GRID.component(height=320),
             EXPORTS[CHANGES],
         ),
         table_panel(
@@ -137,25 +140,45 @@ def _table(ctx: CallbackContext, which: str, values: tuple, window: int | None) 
         )
 
 
+def _changes(ctx: CallbackContext, *values: Any) -> pd.DataFrame:
+    return _table(ctx, CHANGES, values, None)
+
+
+CHANGE_GRID.register(
+    rows=_changes,
+    states=FILTER_STATES,
+    validators=FILTER_VALIDATORS,
+    roles=DIRECTOR,
+    target="continuity.changes_rows",
+)
+
+
 @callback(
-    Output(CHANGES, "rowData"),
+    CHANGE_GRID.reload_output(),
     Output(LOST, "rowData"),
     Output(DISCHARGES, "rowData"),
     *FILTER_INPUTS,
     Input(WINDOW, "value"),
     Input(f"{CREATE}-done", "data"),
+    CHANGE_GRID.reload_state(),
 )
 @secure_callback(
     roles=DIRECTOR,
-    args=[*FILTER_VALIDATORS, v.integer(1, 30, what="window"), v.ignored()],
+    args=[
+        *FILTER_VALIDATORS,
+        v.integer(1, 30, what="window"),
+        v.ignored(),
+        CHANGE_GRID.reload_validator(),
+    ],
     phi=True,
     cache=True,
 )
 def show_tables(ctx: CallbackContext, *values: Any) -> tuple:
-    tables = [_table(ctx, which, values[:6], values[6]) for which in (CHANGES, LOST, DISCHARGES)]
+    """The short lists; the changes grid asks for its rows again (``CHANGE_GRID``)."""
+    tables = [_table(ctx, which, values[:6], values[6]) for which in (LOST, DISCHARGES)]
     for frame in tables:
         ctx.note_clients(frame["client_id"])
-    return tuple(col.records(frame) for frame in tables)
+    return (CHANGE_GRID.reloaded(values[-1]), *(col.records(frame) for frame in tables))
 
 
 @callback(

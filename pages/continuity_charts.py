@@ -39,11 +39,11 @@ def show_continuity(ctx: CallbackContext, *values: Any) -> tuple:
     rules = ctx.rules
     with ctx.db.read() as conn:
         dist = director.score_distribution(conn, period, filters, rules)
-        by_clinician = continuity.compute(conn, period, filters, rules, by="clinician")
-        by_program = continuity.compute(conn, period, filters, rules, by="program")
+        groups = continuity.compute_many(conn, period, filters, rules, ("clinician", "program"))
         cohorts = director.cohort_rates(conn, director.trend_period(period, 183), filters, rules)
         feedback = engagement.compute(conn, period, filters, rules, by="clinician")
         names = director.clinician_names(conn)
+    by_clinician, by_program = groups["clinician"], groups["program"]
     programs = by_program.reset_index().rename(columns={"program": "name"})
     used = feedback[feedback["feedback_rate"].notna()]
     return (

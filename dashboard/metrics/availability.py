@@ -16,10 +16,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    func,
+    select,
+    union_all,
+)
 
 from dashboard.metrics.common import (
     ONE_DAY,
@@ -41,9 +50,16 @@ DAY_SECONDS = 86_400
 # each group shifted this many seconds from the last, so one searchsorted serves them all and
 # no interval of one group can touch another's (1e11 s is ~3,000 years).
 GROUP_STRIDE = 10**11
-# Third next available looks ahead in windows of this many days, so the common case (three
-# open slots within a fortnight) reads two weeks of appointments, not the whole horizon.
-SLOT_WINDOW_DAYS = 14
+# Third next available reads held appointments in rounds: each round the next window of days
+# from each as-of's date, this many days long at first, twice as long each round after the
+# second. The third open slot is usually within days, so most searches stop after round one.
+FIRST_WINDOW_DAYS = 1
+# A read of held appointments names its clinicians unless it needs more than this share of the
+# search's: then it reads them all (by the search's own query), as rows of clinicians not
+# needed do no harm and a short statement is quicker to run.
+MOST_CLINICIANS = 0.8
+# Reads per UNION ALL query: under SQLite's limit of 500 compound terms.
+READS_PER_QUERY = 100
 # Held appointments are fetched by start_at (indexed) from this long before a window: a
 # session that starts earlier and still runs into the window would have to last over a day.
 LONGEST_APPOINTMENT = ONE_DAY
@@ -54,10 +70,6 @@ LONGEST_APPOINTMENT = ONE_DAY
 
 def _seconds(moment: dt.datetime) -> int:
     return (moment - EPOCH) // dt.timedelta(seconds=1)
-
-
-def _day_seconds(day: dt.date) -> int:
-    return (day - EPOCH_DAY).days * DAY_SECONDS
 
 
 def _time_seconds(value: dt.time) -> int:
@@ -380,13 +392,14 @@ def _busy(
         epoch_second(Appointment.start_at),
         epoch_second(Appointment.end_at),
     ).where(
-        Appointment.clinician_id.in_(list(clinician_ids)),
+        # One expanding parameter, not a bound parameter built per id.
+        Appointment.clinician_id.in_(bindparam("ids", list(clinician_ids), expanding=True)),
         Appointment.start_at >= start - LONGEST_APPOINTMENT,
         Appointment.start_at < end,
         Appointment.end_at > start,
         is_held(rules),
     )
-    rows = conn.execute(stmt).all()
+    rows = _raw_rows(conn, stmt)
     if not rows:
         return pd.DataFrame({"clinician_id": [], "start": [], "end": []})
     clinicians, starts, ends = zip(*rows, strict=True)
@@ -493,75 +506,46 @@ def open_slots(
     return _interval_frame(slots)
 
 
-def _candidate_clinicians(conn: Connection, filters: Filters) -> list[str]:
+def _candidates_query(filters: Filters) -> Select[tuple[str]]:
     """Clinicians third next available is about: active, accepting new clients, passing the
     filters (filter table, "clinicians counted")."""
-    stmt = (
-        select(Clinician.clinician_id)
-        .where(
-            Clinician.active.is_(True),
-            Clinician.accepting_new.is_(True),
-            all_of(clinician_conditions(filters)),
-        )
-        .order_by(Clinician.clinician_id)
+    return select(Clinician.clinician_id).where(
+        Clinician.active.is_(True),
+        Clinician.accepting_new.is_(True),
+        all_of(clinician_conditions(filters)),
     )
+
+
+def _candidate_clinicians(conn: Connection, filters: Filters) -> list[str]:
+    stmt = _candidates_query(filters).order_by(Clinician.clinician_id)
     return list(conn.execute(stmt).scalars())
 
 
-@dataclasses.dataclass
 class _Search:
     """The first three open slots of each clinician from several as-of moments at once.
 
-    Row i is one as-of, column j one clinician: how many open slots were found so far and the
-    starts of the first and the third (seconds). Slots are met in time order, window by window,
-    so a search stops as soon as every as-of has three slots for every clinician."""
+    Row i is one as-of, column j one clinician: how many open slots were found (up to three)
+    and the starts of the first and the third (seconds); ``done`` once three are found or the
+    horizon is read to its end."""
 
-    as_ofs: list[dt.datetime]
-    clinicians: list[str]
-    horizon_days: int
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self, as_ofs: Sequence[dt.datetime], clinicians: Sequence[str], horizon_days: int
+    ) -> None:
+        self.as_ofs = list(as_ofs)
+        self.clinicians = list(clinicians)
         shape = (len(self.as_ofs), len(self.clinicians))
         self.found = np.zeros(shape, dtype=np.int64)
         self.first = np.zeros(shape, dtype=np.int64)
         self.third = np.zeros(shape, dtype=np.int64)
+        self.done = np.zeros(shape, dtype=bool)
         self.from_second = np.array([_seconds(a) for a in self.as_ofs], dtype=np.int64)
-        # Slots on dates up to the as-of date + the horizon count: before the next midnight.
-        self.until_second = np.array(
-            [_day_seconds(self.last_day(a) + ONE_DAY) for a in self.as_ofs], dtype=np.int64
+        # Epoch days: the first a slot can fall on (the as-of's own), and the last that counts
+        # (the as-of date + the horizon; slots before the next midnight).
+        self.first_day = np.array([_epoch_day(a.date()) for a in self.as_ofs], dtype=np.int64)
+        self.last_day = np.array(
+            [_epoch_day(_as_of_date(a) + dt.timedelta(days=horizon_days)) for a in self.as_ofs],
+            dtype=np.int64,
         )
-
-    def last_day(self, as_of: dt.datetime) -> dt.date:
-        return _as_of_date(as_of) + dt.timedelta(days=self.horizon_days)
-
-    def waiting(self, window_start: int) -> list[str]:
-        """Clinicians some as-of still needs slots of from ``window_start`` on."""
-        open_ended = self.until_second > window_start
-        short = (self.found < 3) & open_ended[:, None]
-        return [c for c, wanted in zip(self.clinicians, short.any(axis=0), strict=True) if wanted]
-
-    def take(self, slots: pd.DataFrame) -> None:
-        """Count the open slots of one window (sorted by clinician, then start)."""
-        if slots.empty:
-            return
-        codes = pd.Index(self.clinicians).get_indexer(slots["clinician_id"]).astype(np.int64)
-        starts = slots["start"].to_numpy()
-        keys = codes * GROUP_STRIDE + starts
-        base = np.arange(len(self.clinicians), dtype=np.int64) * GROUP_STRIDE
-        last = len(starts) - 1
-        for i in range(len(self.as_ofs)):
-            low = np.searchsorted(keys, base + self.from_second[i], side="left")
-            high = np.searchsorted(keys, base + self.until_second[i], side="left")
-            before = self.found[i]
-            taken = np.minimum(high - low, np.maximum(3 - before, 0))
-            # The window's first slot is the first ever when none was found before; its
-            # (3 - before)-th is the third when this window completes the three.
-            new_first = (before == 0) & (taken > 0)
-            self.first[i] = np.where(new_first, starts[np.minimum(low, last)], self.first[i])
-            new_third = (before < 3) & (before + taken >= 3)
-            third_at = np.clip(low + 2 - before, 0, last)
-            self.third[i] = np.where(new_third, starts[third_at], self.third[i])
-            self.found[i] = before + taken
 
     def frame(self, i: int) -> pd.DataFrame:
         as_of_date = _as_of_date(self.as_ofs[i])
@@ -584,42 +568,164 @@ def _as_of_date(as_of: dt.datetime) -> dt.date:
     return (as_of - dt.timedelta(microseconds=1)).date()
 
 
+def _epoch_day(day: dt.date) -> int:
+    return (day - EPOCH_DAY).days
+
+
+def _raw_rows(conn: Connection, stmt: Any) -> list[tuple]:
+    """The driver's own row tuples: no Row object or type processing per value (the columns
+    read here are strings and integers, which need none)."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall() if result.returns_rows else []
+    finally:
+        result.close()
+
+
+def _held_in_days(
+    conn: Connection,
+    reads: Sequence[tuple[Sequence[str] | None, int, int]],
+    filters: Filters,
+    rules: Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Held appointments overlapping the days [first, end) (epoch days) of each read's
+    clinicians (None: every clinician of the search): clinician_id, start, end (seconds).
+
+    The reads go in UNION ALL queries of a few statements each; an appointment two reads share
+    may come back twice, harmless for a union of busy time. Every column is in the covering
+    index of migration 0005 (clinician, start, end, status, lead), so no table row is read."""
+    everyone = _candidates_query(filters).scalar_subquery()
+    statements = []
+    for n, (clinician_ids, first, end) in enumerate(reads):
+        low = EPOCH + dt.timedelta(days=int(first))
+        high = EPOCH + dt.timedelta(days=int(end))
+        # One expanding parameter, not a bound parameter built per id.
+        ids = bindparam(f"ids_{n}", list(clinician_ids or []), expanding=True)
+        whose = Appointment.clinician_id.in_(everyone if clinician_ids is None else ids)
+        statements.append(
+            select(
+                Appointment.clinician_id,
+                epoch_second(Appointment.start_at),
+                epoch_second(Appointment.end_at),
+            ).where(
+                whose,
+                Appointment.start_at >= low - LONGEST_APPOINTMENT,
+                Appointment.start_at < high,
+                Appointment.end_at > low,
+                is_held(rules),
+            )
+        )
+    rows: list[tuple] = []
+    for at in range(0, len(statements), READS_PER_QUERY):
+        rows.extend(_raw_rows(conn, _union(statements[at : at + READS_PER_QUERY])))
+    if not rows:
+        none = np.array([], dtype=np.int64)
+        return np.array([], dtype=object), none, none
+    clinicians, starts, ends = zip(*rows, strict=True)
+    return (
+        np.asarray(clinicians, dtype=object),
+        np.asarray(starts, dtype=np.int64),
+        np.asarray(ends, dtype=np.int64),
+    )
+
+
+def _union(statements: list[Any]) -> Any:
+    return statements[0] if len(statements) == 1 else union_all(*statements)
+
+
 def _search(
     conn: Connection, as_ofs: Sequence[dt.datetime], filters: Filters, rules: Rules
 ) -> _Search:
-    """Run the search of ``_Search`` over the dates all the as-ofs look at: available time
-    and candidate slots once for the whole span, held appointments window by window."""
-    search = _Search(list(as_ofs), _candidate_clinicians(conn, filters), rules.slot_horizon_days)
+    """Run the search of ``_Search``: available time and candidate slots once for all the
+    dates the as-ofs look at; held appointments in rounds, each round reading for every as-of
+    the next window of days from its as-of date (FIRST_WINDOW_DAYS), only for the clinicians
+    still short of three open slots, and never a clinician's day twice. The third slot is
+    usually within days, so most of the horizon is never read."""
+    search = _Search(as_ofs, _candidate_clinicians(conn, filters), rules.slot_horizon_days)
     if not search.clinicians or not search.as_ofs:
         return search
-    first_day = min(a.date() for a in as_ofs)
-    last_day = max(search.last_day(a) for a in as_ofs)
+    first_day, last_day = int(search.first_day.min()), int(search.last_day.max())
     if first_day > last_day:
         return search
-    availability = _availability(conn, first_day, last_day, filters, search.clinicians)
+    availability = _availability(
+        conn,
+        EPOCH_DAY + dt.timedelta(days=first_day),
+        EPOCH_DAY + dt.timedelta(days=last_day),
+        filters,
+        search.clinicians,
+    )
     candidates = _candidate_slots(availability, int(search.from_second.min()), rules)
-    day = first_day
-    while day <= last_day:
-        window_end = min(last_day, day + dt.timedelta(days=SLOT_WINDOW_DAYS - 1))
-        low, high = _day_seconds(day), _day_seconds(window_end + ONE_DAY)
-        waiting = search.waiting(low)
-        if not waiting:
-            break
-        in_window = candidates["start"].between(low, high - 1) & candidates["clinician_id"].isin(
-            waiting
-        )
-        slots = candidates[in_window.to_numpy()]
-        if len(slots):
-            busy = _busy(
-                conn,
-                list(pd.unique(slots["clinician_id"])),
-                dt.datetime.combine(day, dt.time()),
-                dt.datetime.combine(window_end + ONE_DAY, dt.time()),
-                rules,
-            )
-            search.take(slots[_unheld(slots, busy)])
-        day = window_end + ONE_DAY
+    # Candidates as numbers: the clinician's position in the search and the start, sorted so
+    # that one searchsorted finds any clinician's slots from any moment.
+    search_index = pd.Index(search.clinicians)
+    positions = search_index.get_indexer(candidates["clinician_id"])
+    starts = candidates["start"].to_numpy()
+    order = np.lexsort((starts, positions))
+    positions, starts = positions[order].astype(np.int64), starts[order]
+    keys = positions * GROUP_STRIDE + starts
+    cells_of = (positions, starts // DAY_SECONDS - first_day)  # each slot's clinician and day
+    shape = (len(search.clinicians), last_day - first_day + 1)
+    has_slots = np.zeros(shape, dtype=bool)
+    has_slots[cells_of] = True
+    read = np.zeros(shape, dtype=bool)
+    is_open = np.zeros(len(keys), dtype=bool)
+    step = rules.slot_minutes * 60
+    offset, length = 0, FIRST_WINDOW_DAYS
+    while not search.done.all():
+        short = ~search.done
+        window_first = search.first_day + offset
+        window_end = np.minimum(window_first + length, search.last_day + 1)  # exclusive
+        fresh = np.zeros(shape, dtype=bool)
+        reads: list[tuple[list[str] | None, int, int]] = []
+        for i in np.flatnonzero(short.any(axis=1) & (window_first < window_end)):
+            low, high = window_first[i] - first_day, window_end[i] - first_day
+            cells = has_slots[short[i], low:high] & ~read[short[i], low:high]
+            if not cells.any():
+                continue
+            fresh[short[i], low:high] |= cells
+            who = np.flatnonzero(short[i])[cells.any(axis=1)]
+            days = np.flatnonzero(cells.any(axis=0)) + window_first[i]
+            most = len(who) > MOST_CLINICIANS * len(search.clinicians)
+            ids = None if most else [search.clinicians[j] for j in who]
+            reads.append((ids, int(days[0]), int(days[-1]) + 1))
+        if reads:
+            clinicians, busy_starts, busy_ends = _held_in_days(conn, reads, filters, rules)
+            shift = _group_codes(pd.Series(clinicians, dtype=object), search_index)
+            taken = _merge(busy_starts + shift, busy_ends + shift)
+            # Each slot of a cell read now: open when no held appointment overlaps it.
+            now = fresh[cells_of]
+            is_open[now] = ~_overlapping(taken, keys[now], keys[now] + step)
+            read |= fresh
+        _count(search, keys, is_open, window_end)
+        search.done |= short & (window_end > search.last_day)[:, None]
+        offset, length = offset + length, length * (2 if offset else 1)
     return search
+
+
+def _count(search: _Search, keys: np.ndarray, is_open: np.ndarray, window_end: np.ndarray) -> None:
+    """For each pair not done: the open slots from its as-of to the end of its window (every
+    slot there is known by now), the first and the third of them."""
+    pairs_i, pairs_j = np.nonzero(~search.done)
+    if not len(pairs_i):
+        return
+    opened = np.concatenate([[0], np.cumsum(is_open)])
+    base = pairs_j.astype(np.int64) * GROUP_STRIDE
+    low = np.searchsorted(keys, base + search.from_second[pairs_i], side="left")
+    high = np.searchsorted(keys, base + window_end[pairs_i] * DAY_SECONDS, side="left")
+    count = opened[high] - opened[low]
+    last = max(len(keys) - 1, 0)
+    # The n-th open slot from ``low`` is the slot just before the prefix count reaches n more.
+    nth = [np.searchsorted(opened, opened[low] + n, side="left") - 1 for n in (1, 3)]
+    found = np.minimum(count, 3)
+    search.found[pairs_i, pairs_j] = found
+    if len(keys):
+        search.first[pairs_i, pairs_j] = np.where(
+            found >= 1, keys[np.clip(nth[0], 0, last)] - base, 0
+        )
+        search.third[pairs_i, pairs_j] = np.where(
+            found >= 3, keys[np.clip(nth[1], 0, last)] - base, 0
+        )
+    search.done[pairs_i, pairs_j] = found >= 3
 
 
 def third_next_available(
@@ -646,9 +752,17 @@ def third_next_available_at(
 # --- the groups of a breakdown ------------------------------------------------------------------
 
 
+# Shared with the schedule's rows (cancellations that freed a slot).
+merge_intervals = _merge
+overlapping = _overlapping
+
 __all__ = [
+    "GROUP_STRIDE",
+    "LONGEST_APPOINTMENT",
     "available_intervals",
+    "merge_intervals",
     "open_slots",
+    "overlapping",
     "third_next_available",
     "third_next_available_at",
 ]

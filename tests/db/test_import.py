@@ -8,7 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from db.csvformat import parse_date_or_datetime, parse_datetime
 from db.engine import Database
@@ -375,3 +376,30 @@ def test_date_times_become_chicago_wall_clock(raw: str, expected: dt.datetime) -
 
 def test_a_date_alone_stays_a_date() -> None:
     assert parse_date_or_datetime("2026-03-03", TZ) == dt.date(2026, 3, 3)
+
+
+def _statistics_mark(db: Database, table: str, *, forget: bool = False) -> object:
+    """Something that changes when the planner's statistics of ``table`` are refreshed: the
+    time of the last ANALYZE on PostgreSQL; on SQLite, whether sqlite_stat1 has the table
+    (``forget``: remove them first, as the database may be shared with an earlier test)."""
+    with db.engine.begin() as conn:
+        if not db.is_sqlite:
+            query = (
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = :t"
+                " AND schemaname = current_schema()"
+            )
+            return conn.execute(text(query), {"t": table}).scalar_one_or_none()
+        try:
+            if forget:
+                conn.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = :t"), {"t": table})
+            query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = :t"
+            return bool(conn.execute(text(query), {"t": table}).scalar_one())
+        except OperationalError:  # no sqlite_stat1 until the first ANALYZE
+            return False
+
+
+def test_an_import_refreshes_the_planner_statistics(db: Database, tmp_path: Path) -> None:
+    before = _statistics_mark(db, "appointments", forget=True)
+    import_dir(db, folder(tmp_path / "in", GOOD), TZ)
+    after = _statistics_mark(db, "appointments")
+    assert after and after != before

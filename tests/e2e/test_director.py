@@ -134,3 +134,13 @@ def test_continuity_lists_export_to_excel(director, live_server, tmp_path) -> No
     exported = _downloaded(tmp_path, ".xlsx")
     assert exported.name == "continuity-lost.xlsx" and exported.read_bytes()[:2] == b"PK"
     assert console_errors(director) == []
+
+
+def test_continuity_changes_grid_fetches_its_rows_page_by_page(director, live_server) -> None:  # type: ignore[no-untyped-def]
+    # The clinician-change list is an infinite-row-model grid: its rows come from the server.
+    _open(director, live_server, "/continuity", "#continuity-changes .ag-row")
+    first = director.find_element(
+        By.CSS_SELECTOR, "#continuity-changes .ag-row [col-id='client_id']"
+    )
+    assert first.text.strip()
+    assert console_errors(director) == []

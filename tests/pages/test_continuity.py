@@ -7,6 +7,7 @@ every figure), and "create an outreach task" from the lost-to-follow-up list."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import dash
 from flask.testing import FlaskClient
@@ -22,7 +23,7 @@ from tests.pages.director_practice import (  # noqa: F401 - fixtures
     director_app,
     post,
 )
-from tests.webclient import figure_values
+from tests.webclient import figure_values, outputs, post_callback
 
 
 def test_charts(director: FlaskClient, director_app: dash.Dash) -> None:
@@ -37,18 +38,43 @@ def test_charts(director: FlaskClient, director_app: dash.Dash) -> None:
     assert coc["customdata"] == ["C1", "C2"]
 
 
+def changes_page(client: FlaskClient, app: dash.Dash, bar: list = FILTERS, **asked: Any) -> dict:
+    """The clinician-change grid's rows as it asks for them (first block unless told)."""
+    request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}, **asked}
+    response = post_callback(client, app, "continuity-changes.getRowsResponse", [request, *bar])
+    return outputs(response)["continuity-changes"]["getRowsResponse"]
+
+
 def test_tables(director: FlaskClient, director_app: dash.Dash, db: Database) -> None:
-    response = post(director, director_app, "continuity-lost", [*FILTERS, 7, None])["response"]
-    changes = response["continuity-changes"]["rowData"]
-    assert [(r["client_id"], r["clinicians"]) for r in changes] == [("K4", 2)]
-    lost = response["continuity-lost"]["rowData"]
+    response = post(director, director_app, "continuity-lost", [*FILTERS, 7, None, None])
+    shown = response["response"]
+    # The changes grid is paged on the server: the filter callback makes it ask again.
+    assert shown["continuity-changes"]["dashGridOptions"]["rowModelType"] == "infinite"
+    lost = shown["continuity-lost"]["rowData"]
     assert [(r["client_id"], r["days_since"]) for r in lost] == [("K3", 68), ("K5", 53)]
-    discharges = response["continuity-discharges"]["rowData"]
+    discharges = shown["continuity-discharges"]["rowData"]
     assert [r["event_id"] for r in discharges] == ["E3"]  # E2 was followed 6 days later
-    assert audit_rows(db, "continuity.show_tables")[-1].client_ids == "K3,K4,K5"
+    assert audit_rows(db, "continuity.show_tables")[-1].client_ids == "K3,K5"
+    changes = changes_page(director, director_app)
+    assert changes["rowCount"] == 1
+    assert [(r["client_id"], r["clinicians"]) for r in changes["rowData"]] == [("K4", 2)]
+    assert audit_rows(db, "continuity.changes_rows")[-1].client_ids == "K4"
     # Within 30 days: no discharge of the period is 30 days old yet.
-    later = post(director, director_app, "continuity-lost", [*FILTERS, 30, None])["response"]
-    assert later["continuity-discharges"]["rowData"] == []
+    later = post(director, director_app, "continuity-lost", [*FILTERS, 30, None, None])
+    assert later["response"]["continuity-discharges"]["rowData"] == []
+
+
+def test_changes_grid_pages_sorts_and_filters_on_the_server(
+    director: FlaskClient, director_app: dash.Dash
+) -> None:
+    by_visits = changes_page(
+        director, director_app, sortModel=[{"colId": "visits", "sort": "desc"}]
+    )
+    assert [r["client_id"] for r in by_visits["rowData"]] == ["K4"]
+    none = {"clinicians": {"filterType": "number", "type": "greaterThan", "filter": 2}}
+    assert changes_page(director, director_app, filterModel=none)["rowCount"] == 0
+    past_the_end = changes_page(director, director_app, startRow=100, endRow=200)
+    assert (past_the_end["rowCount"], past_the_end["rowData"]) == (1, [])
 
 
 def _tasks(db: Database) -> list:
