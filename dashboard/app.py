@@ -163,6 +163,7 @@ def _on_callback_error(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         raise exc
     log.error("unhandled callback error: %s", type(exc).__name__)
+    log.debug("callback error detail", exc_info=exc)
     dash.set_props(ALERT_ID, {"children": "Something went wrong.", "is_open": True})
     return dash.no_update
 

@@ -8,6 +8,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Output, callback, dcc, html
+from sqlalchemy import Connection
 
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components import columns as col
@@ -26,10 +27,17 @@ from dashboard.context import state
 from dashboard.figures import caseloads as fig
 from dashboard.figures.continuity import score_histograms
 from dashboard.format import count, number, pct
-from dashboard.metrics import director
-from dashboard.metrics.common import Filters
+from dashboard.metrics import (
+    attendance,
+    caseload,
+    continuity,
+    director,
+    engagement,
+    utilization,
+)
+from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.definitions import DEFINITIONS, GUIDES
-from dashboard.metrics.report import practice_metrics
+from dashboard.metrics.report import plain
 from dashboard.metrics.trends import weekly
 from dashboard.roles import DIRECTOR
 
@@ -72,6 +80,25 @@ SUMMARY_KEYS = [
     ("coc", "Continuity (COC)", lambda x: number(x, 2)),
     ("feedback_rate", "Feedback collected", pct),
 ]
+
+
+# The areas of the keys the cards, the attendance chart and the practice comparison show: the
+# page computes only these (a whole practice_metrics adds the waitlist, third next available
+# and tasks, which it does not show).
+OWN_AREAS = (utilization, attendance, caseload, continuity, engagement)
+PRACTICE_AREAS = (utilization, attendance, continuity, engagement)  # rates compared
+TREND_KEYS = list(fig.TREND_SERIES)
+
+
+def area_values(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, areas: tuple[Any, ...]
+) -> dict[str, Any]:
+    """The keys of ``areas`` as ``report.practice_metrics`` gives them (None for null)."""
+    values: dict[str, Any] = {}
+    for area in areas:
+        found = area.compute(conn, period, filters, rules)
+        values.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
+    return values
 
 
 def _profile(clinician_id: str | None) -> dict[str, Any] | None:
@@ -154,9 +181,9 @@ def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
     practice = Filters(None, filters.program, filters.location, filters.modality)
     with ctx.db.read() as conn:
         profile = director.clinician_profiles(conn, filters).iloc[0].to_dict()
-        mine = practice_metrics(conn, period, filters, ctx.rules)
-        everyone = practice_metrics(conn, period, practice, ctx.rules)
-        trend = weekly(conn, director.trend_period(period), filters, ctx.rules)
+        mine = area_values(conn, period, filters, ctx.rules, OWN_AREAS)
+        everyone = area_values(conn, period, practice, ctx.rules, PRACTICE_AREAS)
+        trend = weekly(conn, director.trend_period(period), filters, ctx.rules, TREND_KEYS)
         scores = director.score_distribution(conn, period, filters, ctx.rules)
     cards = dbc.Row(
         [

@@ -27,7 +27,6 @@ from dashboard.components.kpis import COHORT_TREND_KEYS, TREND_KEYS, overview_ca
 from dashboard.components.panels import filter_query, filtered_page
 from dashboard.metrics import director
 from dashboard.metrics.report import practice_metrics
-from dashboard.metrics.trends import weekly
 from dashboard.roles import DIRECTOR
 
 dash.register_page(
@@ -65,14 +64,6 @@ def _span(days: int) -> str:
     return "week" if days == 7 else f"{days} days"
 
 
-def _trends(ctx: CallbackContext, conn: Any, period: Any, filters: Any) -> pd.DataFrame:
-    """Weekly values of every card's key over at least twelve weeks to the period's end."""
-    window = director.trend_period(period)
-    trend = weekly(conn, window, filters, ctx.rules, keys=list(TREND_KEYS))
-    cohorts = director.cohort_rates(conn, window, filters, ctx.rules, "week", COHORT_TREND_KEYS)
-    return trend.join(cohorts.rename_axis(trend.index.name), how="left")
-
-
 @callback(
     Output(HOME_CARDS, "children"),
     Output(HOME_PERIOD, "children"),
@@ -92,11 +83,11 @@ def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[
     previous = period.previous()
 
     def compute() -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
+        # Both periods and every card's weekly values (at least twelve weeks to the period's
+        # end), each area read once for all of them.
         with ctx.db.read() as conn:
-            return (
-                practice_metrics(conn, period, filters, ctx.rules),
-                practice_metrics(conn, previous, filters, ctx.rules),
-                _trends(ctx, conn, period, filters),
+            return director.overview(
+                conn, period, filters, ctx.rules, TREND_KEYS, COHORT_TREND_KEYS
             )
 
     current, before, trends = cached(ctx, "overview", (period, filters), compute)

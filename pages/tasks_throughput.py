@@ -73,11 +73,9 @@ def register() -> None:
     def show_throughput(ctx: CallbackContext, start: Any, end: Any) -> tuple[Any, ...]:
         period, everyone = period_and_filters(start, end, None, None, None, None, now=ctx.now())
         with ctx.db.read() as conn:
-            weekly = queue.weekly_throughput(conn, period, everyone, ctx.rules)
-            by_kind = queue.on_time_by(conn, period, everyone, "kind")
-            by_assignee = queue.on_time_by(conn, period, everyone, "assignee")
+            found = queue.throughput(conn, period, everyone)
         return (
-            throughput_figure(weekly),
-            on_time_figure(by_kind, "kind", "On time by kind"),
-            on_time_figure(by_assignee, "assignee", "On time by assignee"),
+            throughput_figure(found.weekly),
+            on_time_figure(found.by_kind, "kind", "On time by kind"),
+            on_time_figure(found.by_assignee, "assignee", "On time by assignee"),
         )

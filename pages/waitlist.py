@@ -32,6 +32,7 @@ from dashboard.components.kpi import kpi_card
 from dashboard.figures.waitlist import open_by_program, open_over_time, waits_over_time
 from dashboard.format import MODALITY_LABELS, count, days
 from dashboard.metrics import waitlist_rows
+from dashboard.metrics.waitlist import shared_reads
 from dashboard.roles import FRONT_DESK
 from db.scheduling import resolve_entry
 
@@ -182,7 +183,8 @@ def _cards(summary: dict[str, Any]) -> dbc.Row:
 @secure_callback(roles=FRONT_DESK, args=[*FILTER_VALIDATORS, v.ignored()], phi=True, cache=True)
 def show_waitlist(ctx: CallbackContext, *values: Any) -> list[Any]:
     period, filters = period_and_filters(*values[:-1], now=ctx.now())
-    with ctx.db.read() as conn:
+    # The three views share their open-wait and time-to-intake reads (one each).
+    with ctx.db.read() as conn, shared_reads():
         summary = waitlist_rows.summary(conn, period, filters.program, ctx.rules)
         weekly = waitlist_rows.weekly(conn, period, filters.program, ctx.rules)
         programs = waitlist_rows.by_program(conn, period, filters.program, ctx.rules)

@@ -84,7 +84,7 @@ def integer(lo: int, hi: int, *, optional: bool = True, what: str = "number") ->
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidInput(f"{what} is not a number")
-        if isinstance(value, float) and (math.isnan(value) or value != int(value)):
+        if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
             raise InvalidInput(f"{what} is not a whole number")
         if not lo <= value <= hi:
             raise InvalidInput(f"{what} is out of range")

@@ -6,7 +6,7 @@ cancellations less than LATE_CANCEL_HOURS before the start have been moved to la
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -24,6 +24,8 @@ from dashboard.metrics.common import (
 )
 from dashboard.metrics.grouping import (
     DIMENSIONS,
+    DaySums,
+    appointment_day_sums,
     appointment_sums,
     check_dimension,
     count_if,
@@ -61,6 +63,25 @@ def from_counts(counts: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
+def practice_values(
+    conn: Connection,
+    periods: Sequence[Period],
+    filters: Filters,
+    rules: Rules,
+    by_day: DaySums | None = None,
+) -> list[dict[str, Any]]:
+    """The practice's keys for each period (its own as-of), from one read of the appointments'
+    status counts by day over all of them: the same counts as ``compute``."""
+    if not periods:
+        return []
+    if by_day is None:  # else read with the other appointment sums (trends)
+        by_day = appointment_day_sums(conn, periods, filters, status_counts(rules))
+    return [
+        from_counts({key: by_day.total(key, period, past=True) for key in COUNT_KEYS})
+        for period in periods
+    ]
+
+
 def compute(
     conn: Connection, period: Period, filters: Filters, rules: Rules, *, by: str | None = None
 ) -> pd.DataFrame:
@@ -85,5 +106,6 @@ __all__ = [
     "ZERO_KEYS",
     "compute",
     "from_counts",
+    "practice_values",
     "status_counts",
 ]

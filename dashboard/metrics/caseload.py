@@ -161,29 +161,37 @@ def _up_to(cumulative: pd.Series, day: dt.date) -> int:
     return int(cumulative.iloc[position - 1]) if position else 0
 
 
-def weekly(
-    conn: Connection, period: Period, filters: Filters, weeks: Sequence[tuple[dt.date, Period]]
-) -> dict[dt.date, dict[str, Any]]:
-    """Caseload keys for each week (its own period and as-of), from two grouped counts: a
-    client is active on a date when their intake date is on or before it and their discharge
-    date (never before the intake) is not, so actives = intakes so far - discharges so far."""
-    if not weeks:
-        return {}
-    last = max(max(week.end, week.as_of_date) for _, week in weeks)
+def practice_values(
+    conn: Connection, periods: Sequence[Period], filters: Filters
+) -> list[dict[str, Any]]:
+    """Caseload keys for each period (its own as-of), from two grouped counts: a client is
+    active on a date when their intake date is on or before it and their discharge date
+    (never before the intake) is not, so actives = intakes so far - discharges so far."""
+    if not periods:
+        return []
+    last = max(max(period.end, period.as_of_date) for period in periods)
     intakes = _counts_by_date(conn, Client.intake_date, filters, last)
     discharges = _counts_by_date(conn, Client.discharge_date, filters, last)
     capacity = _capacity(conn, filters, None).get(PRACTICE)
-    rows = {}
-    for monday, week in weeks:
-        before = week.start - dt.timedelta(days=1)
+    values = []
+    for period in periods:
+        before = period.start - dt.timedelta(days=1)
         counts = {
-            "active_caseload": _up_to(intakes, week.as_of_date)
-            - _up_to(discharges, week.as_of_date),
-            "new_clients": _up_to(intakes, week.end) - _up_to(intakes, before),
-            "discharges": _up_to(discharges, week.end) - _up_to(discharges, before),
+            "active_caseload": _up_to(intakes, period.as_of_date)
+            - _up_to(discharges, period.as_of_date),
+            "new_clients": _up_to(intakes, period.end) - _up_to(intakes, before),
+            "discharges": _up_to(discharges, period.end) - _up_to(discharges, before),
         }
-        rows[monday] = _caseload(counts, capacity)
-    return rows
+        values.append(_caseload(counts, capacity))
+    return values
 
 
-__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute", "weekly"]
+def weekly(
+    conn: Connection, period: Period, filters: Filters, weeks: Sequence[tuple[dt.date, Period]]
+) -> dict[dt.date, dict[str, Any]]:
+    """Caseload keys for each week (its own period and as-of): ``practice_values``."""
+    values = practice_values(conn, [week for _, week in weeks], filters)
+    return {monday: found for (monday, _), found in zip(weeks, values, strict=True)}
+
+
+__all__ = ["DIMENSIONS", "KEYS", "ZERO_KEYS", "compute", "practice_values", "weekly"]

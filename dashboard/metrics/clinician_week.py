@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from dashboard.metrics import utilization
 from dashboard.metrics.common import (
@@ -30,7 +30,8 @@ from dashboard.metrics.common import (
     ratio,
 )
 from db.models import Appointment, Client, Clinician, SessionFeedback, Task
-from db.task_rules import PLAN_REVIEW_LEAD_DAYS, plan_review_due_dates
+from db.task_queue import PLAN_REVIEW
+from db.task_rules import PLAN_REVIEW_LEAD_DAYS, plan_review_due
 from db.vocab import LOW_ALLIANCE_SRS, UPCOMING_STATUSES
 
 TARGET_HOURS_PER_SESSION = 1.0
@@ -178,11 +179,24 @@ def _flags(row: dict[str, Any], review_due: dt.date | None, as_of_date: dt.date)
     return " · ".join(flags)
 
 
+def _of_client_tasks(aggregate: ColumnElement[Any]) -> Any:
+    """An aggregate over the client's tasks, its conditions inside CASE: with only
+    ``client_id`` in WHERE, the one index the database can use is the one by client (a handful
+    of rows per client). With ``status`` in WHERE, SQLite without statistics probes the index by
+    status instead and walks every done task of the practice for each client."""
+    return select(aggregate).where(Task.client_id == Client.client_id).scalar_subquery()
+
+
 def caseload(conn: Connection, clinician_id: str, period: Period) -> pd.DataFrame:
     """The clients on the clinician's caseload as of as-of, by name: last visit and next
     appointment (with any clinician), visits in the period, latest SRS and ORS, when the next
     treatment-plan review is due, the clinician's open tasks about them, and flags (no next
-    appointment, low alliance, plan review due within 14 days or overdue), as text."""
+    appointment, low alliance, plan review due within 14 days or overdue), as text.
+
+    One statement driven by the clinician's own clients (index on primary clinician); every
+    column is a correlated subquery probing an index by client. The plan review is
+    ``task_rules.plan_review_due``: 90 days after the last done plan_review task (its
+    completion, else its due moment), else after intake."""
     visit = and_(Appointment.client_id == Client.client_id, is_visit(period))
     last_visit = select(func.max(Appointment.start_at)).where(visit).scalar_subquery()
     visits = select(func.count()).where(visit, in_period(period)).scalar_subquery()
@@ -195,24 +209,22 @@ def caseload(conn: Connection, clinician_id: str, period: Period) -> pd.DataFram
         )
         .scalar_subquery()
     )
-    open_tasks = (
-        select(func.count())
-        .where(
-            Task.client_id == Client.client_id,
-            Task.status == "open",
-            Task.assignee == clinician_id,
-        )
-        .scalar_subquery()
-    )
+    review_done = and_(Task.kind == PLAN_REVIEW, Task.status == "done")
+    reviewed_at = func.coalesce(Task.completed_at, Task.due_at)
+    last_review = _of_client_tasks(func.max(case((review_done, reviewed_at))))
+    mine_open = and_(Task.status == "open", Task.assignee == clinician_id)
+    open_tasks = _of_client_tasks(func.count(case((mine_open, Task.task_id))))
     stmt = (
         select(
             Client.client_id,
             Client.display_name.label("client"),
+            Client.intake_date,
             last_visit.label("last_visit"),
             next_appointment.label("next_appointment"),
             visits.label("visits"),
             _latest_score(SessionFeedback.srs, period).label("srs"),
             _latest_score(SessionFeedback.ors, period).label("ors"),
+            last_review.label("last_review"),
             open_tasks.label("open_tasks"),
         )
         .where(
@@ -221,11 +233,10 @@ def caseload(conn: Connection, clinician_id: str, period: Period) -> pd.DataFram
         )
         .order_by(Client.display_name, Client.client_id)
     )
-    reviews = plan_review_due_dates(conn, clinician_id, period.as_of_date)
     records = []
     for row in conn.execute(stmt):
         values = row._asdict()
-        due = reviews.get(row.client_id)
+        due = plan_review_due(values.pop("intake_date"), values.pop("last_review"))
         values["plan_review_due"] = due
         values["visits"] = int(values["visits"] or 0)
         values["open_tasks"] = int(values["open_tasks"] or 0)

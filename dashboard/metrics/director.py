@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
-from dashboard.metrics import continuity, engagement
+from dashboard.metrics import continuity, engagement, trends
 from dashboard.metrics.availability import available_intervals
 from dashboard.metrics.common import (
     ONE_DAY,
@@ -131,13 +131,24 @@ def _weeks_of(period: Period) -> list[dt.date]:
     return [first + dt.timedelta(days=7 * n) for n in range((period.end - first).days // 7 + 1)]
 
 
+def weeks_per_column(period: Period, max_columns: int, choices: Sequence[int]) -> int:
+    """How many weeks each column of a clinician × week matrix holds: the first of
+    ``choices`` that fits the period in ``max_columns`` columns (else the last)."""
+    weeks = len(_weeks_of(period))
+    return next((n for n in choices if -(-weeks // n) <= max_columns), choices[-1])
+
+
 def utilization_matrix(
-    conn: Connection, period: Period, filters: Filters, rules: Rules
+    conn: Connection, period: Period, filters: Filters, rules: Rules, weeks: int = 1
 ) -> pd.DataFrame:
-    """Booked utilization per clinician and Monday-to-Sunday week (clipped to the period):
-    held minutes in SQL, available time from the templates; a week of a clinician with no
-    available time has null utilization. Rows: clinicians passing the filters that have
-    available time or a held appointment in the period, every week of the period."""
+    """Booked utilization per clinician and Monday-to-Sunday week (clipped to the period), or
+    per run of ``weeks`` weeks from the period's first Monday (``week`` is the run's first
+    Monday; held hours over available hours of the whole run): held minutes in SQL, available
+    time from the templates; a column of a clinician with no available time has null
+    utilization. Rows: clinicians passing the filters that have available time or a held
+    appointment in the period, every column of the period."""
+    mondays = _weeks_of(period)
+    column_of = {monday: mondays[n - n % weeks] for n, monday in enumerate(mondays)}
     week = epoch_week(epoch_day(Appointment.start_at))
     stmt = (
         select(
@@ -148,16 +159,19 @@ def utilization_matrix(
         .where(in_period(period), is_held(rules), *appointment_conditions(filters))
         .group_by(Appointment.clinician_id, week)
     )
-    booked = {
-        (row.clinician_id, monday_of_week(row.week)): int(row.minutes or 0) / 60
-        for row in conn.execute(stmt)
-    }
+    booked: dict[tuple[str, dt.date], float] = {}
+    for row in conn.execute(stmt):
+        column = column_of.get(monday_of_week(row.week))
+        if column is not None:
+            key = (row.clinician_id, column)
+            booked[key] = booked.get(key, 0.0) + int(row.minutes or 0) / 60
     intervals = available_intervals(conn, period.start, period.end, filters)
     starts = intervals["start_at"]
-    mondays = (starts.dt.normalize() - pd.to_timedelta(starts.dt.day_of_week, unit="D")).dt.date
+    days = (starts.dt.normalize() - pd.to_timedelta(starts.dt.day_of_week, unit="D")).dt.date
     seconds = (intervals["end_at"] - starts).dt.total_seconds()
     available = (
-        pd.DataFrame({"clinician_id": intervals["clinician_id"], "week": mondays, "s": seconds})
+        pd.DataFrame({"clinician_id": intervals["clinician_id"], "week": days.map(column_of)})
+        .assign(s=seconds)
         .groupby(["clinician_id", "week"])["s"]
         .sum()
         .div(3600)
@@ -167,7 +181,7 @@ def utilization_matrix(
     clinicians = sorted(({c for c, _ in booked} | {c for c, _ in available}) & allowed)
     rows = []
     for clinician_id in clinicians:
-        for monday in _weeks_of(period):
+        for monday in mondays[::weeks]:
             avail = available.get((clinician_id, monday), 0.0)
             held = booked.get((clinician_id, monday), 0.0)
             rows.append((clinician_id, monday, hours(avail), hours(held), rate(ratio(held, avail))))
@@ -268,6 +282,39 @@ def cohort_rates(
     return frame.astype("float64")
 
 
+# --- the overview ---------------------------------------------------------------------------------
+
+
+def overview(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    trend_keys: Sequence[str],
+    cohort_keys: Sequence[str] = COHORT_KEYS,
+) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
+    """The overview's numbers: ``report.practice_metrics`` of the period and of the previous
+    one, and the weekly ``trend_keys`` over ``trend_period`` joined with the weekly
+    ``cohort_rates`` of ``cohort_keys``; each area read once for all of them."""
+    window = trend_period(period)
+    buckets = cohort_buckets(window, "week")
+    (current, before), weekly, rates = trends.periods_and_weeks(
+        conn,
+        [period, period.previous()],
+        window,
+        filters,
+        rules,
+        trend_keys,
+        cohorts=[bucket for _, bucket in buckets],
+    )
+    cohorts = pd.DataFrame(
+        {key: [row[key] for row in rates] for key in cohort_keys},
+        index=pd.Index([start for start, _ in buckets], name=weekly.index.name, dtype=object),
+        columns=list(cohort_keys),
+    ).astype("float64")
+    return current, before, weekly.join(cohorts, how="left")
+
+
 # --- continuity distribution ----------------------------------------------------------------------
 
 
@@ -307,6 +354,7 @@ __all__ = [
     "clinician_profiles",
     "cohort_buckets",
     "cohort_rates",
+    "overview",
     "score_distribution",
     "trend_period",
     "utilization_matrix",

@@ -43,12 +43,16 @@ from dashboard.metrics.grouping import (
     check_dimension,
     client_group_column,
     count_if,
+    day_number,
+    day_sums,
     frame,
     grouped_rows,
     join_appointment_client,
     join_home,
     merge_groups,
     repeat_for_modalities,
+    span_of,
+    split_moment,
     with_group,
 )
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
@@ -450,6 +454,103 @@ def _feedback(
     }
 
 
+# --- many periods at once -------------------------------------------------------------------------
+
+
+def _days_through(by_day: dict[Any, Any], period: Period, lag: int, fields: Sequence[str]) -> Any:
+    """The day rows of the period's dates at least ``lag`` days before its as-of date (the
+    cohorts it can judge), summed; None when there is none."""
+    first, last = day_number(period.start), day_number(period.end)
+    last = min(last, day_number(period.as_of_date) - lag)
+    rows = [row for day, row in by_day.items() if first <= day <= last]
+    if not rows:
+        return None
+    return _Sums({f: sum(int(getattr(r, f) or 0) for r in rows) for f in fields})
+
+
+def _cohort_values(
+    conn: Connection, periods: Sequence[Period], filters: Filters
+) -> list[dict[str, Any]]:
+    """Early engagement and FUH of each period from one query each, grouped by the day of the
+    first visit / discharge over the periods' span as of its latest as-of. A period as of an
+    earlier time judges only cohorts whose follow-up window closed by its own as-of date, so
+    every visit that counts for it started before that as-of too: the span's rows restricted to
+    its days are its own. (An earlier as-of within a day would cut that day: no such period.)"""
+    span = span_of(periods)
+    split = split_moment(periods)
+    if split is not None and split != span.as_of:
+        raise ValueError("a period as of a time of day before the latest as-of")
+    early = _early_engagement_counts(conn, span, filters, None, by_day=True)
+    fuh = _fuh_counts(conn, span, filters, None, by_day=True)
+    short, long = FUH_WINDOWS
+    values = []
+    for period in periods:
+        clients = _days_through(early, period, EARLY_ENGAGEMENT_DAYS, ("clients", "engaged"))
+        seven = _days_through(fuh, period, short, ("short_base", "short_kept"))
+        thirty = _days_through(fuh, period, long, ("long_base", "long_kept"))
+        values.append(
+            {
+                "early_engagement_rate": _early_rate(clients) if clients else None,
+                "fuh7_rate": rate(ratio(seven.short_kept, seven.short_base)) if seven else None,
+                "fuh30_rate": rate(ratio(thirty.long_kept, thirty.long_base)) if thirty else None,
+            }
+        )
+    return values
+
+
+def _feedback_values(
+    conn: Connection, periods: Sequence[Period], filters: Filters
+) -> list[dict[str, Any]]:
+    """``_feedback`` of each period from one read of kept appointments by day."""
+    scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
+    by_day = day_sums(
+        conn,
+        Appointment.__table__.outerjoin(
+            SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
+        ),
+        Appointment.start_at,
+        {
+            "kept": func.count(),
+            "scored": count_if(scored),
+            "low": count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS),
+        },
+        [is_kept(), all_of(appointment_conditions(filters))],
+        periods,
+    )
+    return [
+        {
+            "feedback_rate": rate(
+                ratio(by_day.total("scored", p, past=True), by_day.total("kept", p, past=True))
+            ),
+            "low_alliance_sessions": by_day.total("low", p, past=True),
+        }
+        for p in periods
+    ]
+
+
+def practice_values(
+    conn: Connection,
+    periods: Sequence[Period],
+    filters: Filters,
+    rules: Rules,
+    *,
+    cohorts: Sequence[Period] = (),
+) -> list[dict[str, Any]]:
+    """The practice's keys for each period (its own as-of): lost to follow-up in one query over
+    every as-of (``lost_by_week``), the cohort rates and the feedback keys each from one
+    query grouped by day over the periods' span: the same values as ``compute``. Then, for
+    each of ``cohorts``, its cohort rates alone (from the same cohort queries)."""
+    if not periods:
+        return []
+    lost = lost_by_week(conn, periods, filters, rules)
+    rates = _cohort_values(conn, [*periods, *cohorts], filters)
+    feedback = _feedback_values(conn, periods, filters)
+    values = [
+        {"lost_to_follow_up": n, **c, **f} for n, c, f in zip(lost, rates, feedback, strict=False)
+    ]
+    return values + rates[len(periods) :]
+
+
 # --- the area -----------------------------------------------------------------------------------
 
 
@@ -532,4 +633,5 @@ __all__ = [
     "feedback_by_week",
     "lost_by_week",
     "lost_to_follow_up_clients",
+    "practice_values",
 ]

@@ -9,14 +9,17 @@ when there is no dimension; ``frame`` turns it into the DataFrame every ``comput
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, FromClause, Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import Filters, Period, appointment_conditions, in_period
+from dashboard.metrics.sqlfn import EPOCH, epoch_day
 from db.models import Appointment, Availability, Client, Clinician, WaitlistEntry
 
 DIMENSIONS = ("clinician", "program", "location", "modality")
@@ -81,6 +84,98 @@ def appointment_sums(
         group_of(row, column): {name: int(row[i]) for i, name in enumerate(sums)}
         for row in conn.execute(stmt)
     }
+
+
+# --- many periods from one read: sums by day -----------------------------------------------------
+
+
+def span_of(periods: Sequence[Period]) -> Period:
+    """The smallest period that holds every one of ``periods``, as of the latest as-of."""
+    return Period(
+        min(p.start for p in periods), max(p.end for p in periods), max(p.as_of for p in periods)
+    )
+
+
+def split_moment(periods: Sequence[Period]) -> dt.datetime | None:
+    """The one as-of of ``periods`` that is not a midnight (None when all are); by-day sums
+    split that day's rows at it. More than one such as-of has no by-day answer."""
+    moments = {p.as_of for p in periods if p.as_of.time() != dt.time()}
+    if len(moments) > 1:
+        raise ValueError(f"periods as of more than one time of day: {sorted(moments)}")
+    return next(iter(moments), None)
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+@dataclasses.dataclass(frozen=True)
+class DaySums:
+    """Named sums of rows by the day of a moment and by whether the moment is before the split
+    moment; any period made of whole days, as of a midnight or of the split moment, is then a
+    sum over these rows: exactly its own query's sums."""
+
+    days: np.ndarray
+    before_split: np.ndarray
+    sums: dict[str, np.ndarray]
+
+    def mask(self, period: Period, *, past: bool) -> np.ndarray:
+        """Rows in the period's dates; with ``past``, only those before its as-of."""
+        inside = (self.days >= day_number(period.start)) & (self.days <= day_number(period.end))
+        if not past:
+            return inside
+        as_of_day = day_number(period.as_of.date())
+        # A midnight as-of takes whole days; the split moment (the only other) cuts its day.
+        cut = self.before_split if period.as_of.time() != dt.time() else False
+        return inside & ((self.days < as_of_day) | ((self.days == as_of_day) & cut))
+
+    def total(self, name: str, period: Period, *, past: bool) -> int:
+        return int(self.sums[name][self.mask(period, past=past)].sum())
+
+
+def day_sums(
+    conn: Connection,
+    source: FromClause,
+    moment: Any,
+    sums: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[ColumnElement[bool]],
+    periods: Sequence[Period],
+) -> DaySums:
+    """``sums`` over the rows of ``source`` meeting ``conditions`` with ``moment`` in the span
+    of ``periods``, grouped by its day and by its being before ``split_moment``: one read
+    for every period (each then takes its own days and, for past rows, its own as-of)."""
+    span, split = span_of(periods), split_moment(periods)
+    day = epoch_day(moment)
+    before = case((moment < split, 1), else_=0) if split is not None else None
+    keys = [day.label("day")] if before is None else [day.label("day"), before.label("before")]
+    columns = [func.coalesce(expr, 0).label(name) for name, expr in sums.items()]
+    stmt = (
+        select(*keys, *columns)
+        .select_from(source)
+        .where(moment >= span.start_at, moment < span.end_at, *conditions)
+        .group_by(*(key.element for key in keys))
+    )
+    rows = conn.execute(stmt).all()
+    width = len(keys)
+    return DaySums(
+        np.array([row[0] for row in rows], dtype=np.int64),
+        np.array([bool(row[1]) if before is not None else False for row in rows], dtype=bool),
+        {
+            name: np.array([int(row[width + n]) for row in rows], dtype=np.int64)
+            for n, name in enumerate(sums)
+        },
+    )
+
+
+def appointment_day_sums(
+    conn: Connection,
+    periods: Sequence[Period],
+    filters: Filters,
+    sums: Mapping[str, ColumnElement[Any]],
+) -> DaySums:
+    """``day_sums`` of the appointments that pass the filters, by their start."""
+    conditions = appointment_conditions(filters)
+    return day_sums(conn, Appointment.__table__, Appointment.start_at, sums, conditions, periods)
 
 
 # --- clients: filter table, "clients" column ----------------------------------------------------
@@ -206,11 +301,15 @@ def repeat_for_modalities(
 __all__ = [
     "DIMENSIONS",
     "PRACTICE",
+    "DaySums",
+    "appointment_day_sums",
     "appointment_group_column",
     "appointment_sums",
     "check_dimension",
     "client_group_column",
     "count_if",
+    "day_number",
+    "day_sums",
     "dimension_values",
     "frame",
     "group_of",
@@ -219,5 +318,7 @@ __all__ = [
     "join_home",
     "merge_groups",
     "repeat_for_modalities",
+    "span_of",
+    "split_moment",
     "with_group",
 ]

@@ -13,14 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules, in_period, rate, ratio
-from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
-from dashboard.metrics.tasks import done_condition, task_conditions
-from dashboard.metrics.trends import week_periods, weekly
+from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules, rate, ratio
+from dashboard.metrics.tasks import microseconds, moments, task_conditions
+from dashboard.metrics.trends import week_periods
 from db.models import Client, Clinician, Task
 from db.task_queue import TaskScope, note_visible, visible_condition
 from db.vocab import FRONT_DESK
@@ -293,10 +293,121 @@ def task_kinds(conn: Connection, scope: TaskScope) -> list[str]:
 # --- throughput (directors) --------------------------------------------------------------------
 
 
-def _per_week(conn: Connection, moment: Any, conditions: list[Any]) -> dict[dt.date, int]:
-    week = epoch_week(epoch_day(moment))
-    stmt = select(week.label("week"), func.count().label("n")).where(*conditions).group_by(week)
-    return {monday_of_week(row.week): int(row.n) for row in conn.execute(stmt)}
+@dataclass(frozen=True)
+class Throughput:
+    """The throughput charts' tables: per week (created, completed, overdue) and the on-time
+    rate by kind and by assignee."""
+
+    weekly: pd.DataFrame
+    by_kind: pd.DataFrame
+    by_assignee: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _TaskArrays:
+    """The tasks that may count in a period, as arrays (moments in microseconds, null as the
+    int64 minimum, which no comparison with a real moment lets through except ``<``)."""
+
+    status: np.ndarray
+    kind: np.ndarray
+    assignee: np.ndarray
+    name: np.ndarray
+    created: np.ndarray
+    completed: np.ndarray
+    due: np.ndarray
+    # Status tests, once (a comparison of object arrays is the slow part of a week).
+    is_open: np.ndarray
+    is_done: np.ndarray
+    is_closed: np.ndarray
+
+
+def _task_arrays(conn: Connection, period: Period, filters: Filters) -> _TaskArrays:
+    """One read of the tasks open now, or created or closed since the period's start: every
+    task that can be created, done or open in one of its weeks (a cheap superset)."""
+    since = period.start_at
+    as_text = [type_coerce(c, String) for c in (Task.created_at, Task.completed_at, Task.due_at)]
+    stmt = (
+        select(Task.status, Task.kind, Task.assignee, ASSIGNED.name, *as_text)
+        .select_from(Task)
+        .outerjoin(ASSIGNED, ASSIGNED.clinician_id == Task.assignee)
+        .where(
+            or_(Task.status == "open", Task.completed_at >= since, Task.created_at >= since),
+            *task_conditions(filters),
+        )
+    )
+    rows = conn.execute(stmt).all()
+    column = [np.array([row[n] for row in rows], dtype=object) for n in range(4)]
+    created, completed, due = (moments([row[n] for row in rows]) for n in (4, 5, 6))
+    status = column[0]
+    is_closed = np.isin(status, ("done", "cancelled"))
+    return _TaskArrays(
+        *column, created, completed, due, status == "open", status == "done", is_closed
+    )
+
+
+def _done_in(tasks: _TaskArrays, period: Period) -> np.ndarray:
+    """``done_condition``: done, completed in the period and by as-of."""
+    completed = tasks.completed
+    start, end, as_of = (microseconds(m) for m in (period.start_at, period.end_at, period.as_of))
+    return tasks.is_done & (completed >= start) & (completed < end) & (completed <= as_of)
+
+
+def _overdue_at(tasks: _TaskArrays, moment: dt.datetime) -> int:
+    """``overdue_tasks`` as of ``moment`` (tasks.open_condition, due before it)."""
+    as_of = microseconds(moment)
+    null = np.iinfo(np.int64).min
+    was_created = (tasks.created == null) | (tasks.created <= as_of)
+    closed_later = tasks.is_closed & (tasks.completed > as_of)
+    open_ = was_created & (tasks.is_open | closed_later)
+    return int((open_ & (tasks.due < as_of)).sum())
+
+
+def _weekly(tasks: _TaskArrays, period: Period) -> pd.DataFrame:
+    """Per week of the period starting before as-of: created (in the week, by the period's
+    as-of), done in the week (``done_condition`` of the period), overdue at the week's as-of."""
+    weeks = week_periods(period)
+    as_of = microseconds(period.as_of)
+    done = _done_in(tasks, period)
+    rows = []
+    for _, week in weeks:
+        start, end = microseconds(week.start_at), microseconds(week.end_at)
+        created = (tasks.created >= start) & (tasks.created < end) & (tasks.created <= as_of)
+        completed = done & (tasks.completed >= start) & (tasks.completed < end)
+        rows.append((int(created.sum()), int(completed.sum()), _overdue_at(tasks, week.as_of)))
+    return pd.DataFrame(
+        rows,
+        columns=["created", "completed", "overdue"],
+        index=pd.Index([monday for monday, _ in weeks], name="week", dtype=object),
+    )
+
+
+def _on_time(tasks: _TaskArrays, period: Period, by: str) -> pd.DataFrame:
+    """Tasks done in the period by kind or assignee (labelled): done, on_time, on_time_rate."""
+    done = _done_in(tasks, period)
+    if by == "kind":
+        labels = [kind_label(k) for k in tasks.kind[done]]
+    else:
+        labels = [
+            _assignee_name(a, n)
+            for a, n in zip(tasks.assignee[done], tasks.name[done], strict=True)
+        ]
+    on_time = (tasks.completed <= tasks.due)[done]
+    frame = pd.DataFrame({by: labels, "on_time": on_time.astype(int)})
+    grouped = frame.groupby(by, sort=True)["on_time"].agg(["size", "sum"])
+    records = [
+        {by: label, "done": int(n), "on_time": int(k), "on_time_rate": rate(ratio(int(k), int(n)))}
+        for label, n, k in zip(grouped.index, grouped["size"], grouped["sum"], strict=True)
+    ]
+    columns = [by, "done", "on_time", "on_time_rate"]
+    return pd.DataFrame.from_records(records, columns=columns).sort_values(by, ignore_index=True)
+
+
+def throughput(conn: Connection, period: Period, filters: Filters) -> Throughput:
+    """``weekly_throughput`` and ``on_time_by`` (kind, assignee) from one read of the tasks."""
+    tasks = _task_arrays(conn, period, filters)
+    return Throughput(
+        _weekly(tasks, period), _on_time(tasks, period, "kind"), _on_time(tasks, period, "assignee")
+    )
 
 
 def weekly_throughput(
@@ -305,23 +416,7 @@ def weekly_throughput(
     """Per Monday-to-Sunday week of the period (weeks starting before as-of): tasks created,
     tasks done (``completed_at`` in the week), and overdue tasks as of the week's end (or as-of)
     as metrics.md defines ``overdue_tasks``. Filters as for tasks (metrics.md)."""
-    mondays = [monday for monday, _ in week_periods(period)]
-    scoped = task_conditions(filters)
-    created = _per_week(
-        conn,
-        Task.created_at,
-        [in_period(period, Task.created_at), Task.created_at <= period.as_of, *scoped],
-    )
-    completed = _per_week(conn, Task.completed_at, [done_condition(period), *scoped])
-    overdue = weekly(conn, period, filters, rules, keys=["overdue_tasks"])["overdue_tasks"]
-    return pd.DataFrame(
-        {
-            "created": [created.get(monday, 0) for monday in mondays],
-            "completed": [completed.get(monday, 0) for monday in mondays],
-            "overdue": [int(overdue.get(monday, 0)) for monday in mondays],
-        },
-        index=pd.Index(mondays, name="week", dtype=object),
-    )
+    return _weekly(_task_arrays(conn, period, filters), period)
 
 
 def on_time_by(conn: Connection, period: Period, filters: Filters, by: str) -> pd.DataFrame:
@@ -329,32 +424,7 @@ def on_time_by(conn: Connection, period: Period, filters: Filters, by: str) -> p
     done, on_time, on_time_rate; assignees by name ("Front desk", "Unassigned")."""
     if by not in ("kind", "assignee"):
         raise ValueError(f"on-time rate is by kind or assignee, not {by!r}")
-    groups: list[Any] = [Task.kind] if by == "kind" else [Task.assignee, ASSIGNED.name]
-    stmt = (
-        select(
-            *groups,
-            func.count().label("done"),
-            func.sum(case((Task.completed_at <= Task.due_at, 1), else_=0)).label("on_time"),
-        )
-        .select_from(Task)
-        .outerjoin(ASSIGNED, ASSIGNED.clinician_id == Task.assignee)
-        .where(done_condition(period), *task_conditions(filters))
-        .group_by(*groups)
-    )
-    records = []
-    for row in conn.execute(stmt):
-        label = kind_label(row.kind) if by == "kind" else _assignee_name(row.assignee, row.name)
-        done, on_time = int(row.done), int(row.on_time or 0)
-        records.append(
-            {
-                by: label,
-                "done": done,
-                "on_time": on_time,
-                "on_time_rate": rate(ratio(on_time, done)),
-            }
-        )
-    columns = [by, "done", "on_time", "on_time_rate"]
-    return pd.DataFrame.from_records(records, columns=columns).sort_values(by, ignore_index=True)
+    return _on_time(_task_arrays(conn, period, filters), period, by)
 
 
 __all__ = [
@@ -365,6 +435,7 @@ __all__ = [
     "due_label",
     "due_text",
     "on_time_by",
+    "throughput",
     "task_counts",
     "task_detail",
     "task_kinds",

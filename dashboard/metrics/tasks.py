@@ -175,7 +175,7 @@ def _candidates(periods: Sequence[Period]) -> ColumnElement[bool]:
     return or_(Task.status == "open", Task.completed_at >= earliest)
 
 
-def _moments(values: Sequence[Any]) -> np.ndarray:
+def moments(values: Sequence[Any]) -> np.ndarray:
     """Datetimes (or SQLite's ISO text, read as text to skip per-row parsing) as int64
     microseconds; null as NaT's minimum, which the callers replace."""
     parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
@@ -194,7 +194,7 @@ def _values_in_numpy(
     )
     rows = conn.execute(stmt).all()
     status = np.array([row[0] for row in rows], dtype=object)
-    created, completed, due = (_moments([row[n] for row in rows]) for n in (1, 2, 3))
+    created, completed, due = (moments([row[n] for row in rows]) for n in (1, 2, 3))
     null = np.iinfo(np.int64).min  # NaT
     always = created == null  # no created_at: always created
     has_completed = completed != null
@@ -203,8 +203,8 @@ def _values_in_numpy(
     on_time = has_completed & (completed <= due)
     values = []
     for period in periods:
-        as_of = _microseconds(period.as_of)
-        start, end = _microseconds(period.start_at), _microseconds(period.end_at)
+        as_of = microseconds(period.as_of)
+        start, end = microseconds(period.start_at), microseconds(period.end_at)
         was_created = always | (created <= as_of)
         open_ = was_created & (is_open_now | (closed & (completed > as_of)))
         done = is_done & has_completed & (completed >= start) & (completed < end)
@@ -219,7 +219,7 @@ def _values_in_numpy(
     return values
 
 
-def _microseconds(moment: dt.datetime) -> int:
+def microseconds(moment: dt.datetime) -> int:
     return int(np.datetime64(moment, "us").astype(np.int64))
 
 
@@ -239,6 +239,8 @@ __all__ = [
     "compute",
     "open_condition",
     "practice_values",
+    "microseconds",
+    "moments",
     "task_conditions",
     "weekly",
 ]

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import Connection
 
 from dashboard.metrics import (
     attendance,
@@ -29,19 +29,9 @@ from dashboard.metrics import (
     utilization,
     waitlist,
 )
-from dashboard.metrics.availability import available_intervals
-from dashboard.metrics.common import (
-    ONE_DAY,
-    Filters,
-    Period,
-    Rules,
-    appointment_conditions,
-    in_period,
-)
-from dashboard.metrics.grouping import frame
-from dashboard.metrics.report import AREA_OF_KEY
-from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
-from db.models import Appointment
+from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules
+from dashboard.metrics.grouping import DaySums, appointment_day_sums, frame
+from dashboard.metrics.report import ALL_KEYS, AREA_OF_KEY, AREAS, plain
 from db.timeutil import day_start
 
 DEFAULT_KEYS: tuple[str, ...] = (
@@ -76,19 +66,8 @@ def week_periods(period: Period) -> Weeks:
     return weeks
 
 
-def _sums_by_week(
-    conn: Connection,
-    sums: Mapping[str, ColumnElement[Any]],
-    conditions: Sequence[ColumnElement[bool]],
-) -> dict[dt.date, dict[str, int]]:
-    """Each named SQL sum over the appointments meeting ``conditions``, by Monday."""
-    week = epoch_week(epoch_day(Appointment.start_at))
-    columns = [func.coalesce(expr, 0).label(name) for name, expr in sums.items()]
-    stmt = select(week.label("week"), *columns).where(*conditions).group_by(week)
-    return {
-        monday_of_week(row.week): {name: int(row._mapping[name]) for name in sums}
-        for row in conn.execute(stmt)
-    }
+def _by_week(values: Sequence[Mapping[str, Any]], weeks: Weeks) -> dict[dt.date, Any]:
+    return {monday: found for (monday, _), found in zip(weeks, values, strict=True)}
 
 
 def _attendance_weekly(
@@ -99,14 +78,9 @@ def _attendance_weekly(
     weeks: Weeks,
     keys: Sequence[str],
 ) -> pd.DataFrame:
-    """Attendance keys per week: effective-status counts of past appointments, by week."""
-    past = [in_period(period), Appointment.start_at < period.as_of]
-    counts = _sums_by_week(
-        conn, attendance.status_counts(rules), [*past, *appointment_conditions(filters)]
-    )
-    nothing = dict.fromkeys(attendance.COUNT_KEYS, 0)
-    rows = {monday: attendance.from_counts(counts.get(monday, nothing)) for monday, _ in weeks}
-    return frame(rows, attendance.KEYS, attendance.COUNT_KEYS, WEEK)
+    """Attendance keys per week: effective-status counts of past appointments, by day."""
+    values = attendance.practice_values(conn, [week for _, week in weeks], filters, rules)
+    return frame(_by_week(values, weeks), attendance.KEYS, attendance.COUNT_KEYS, WEEK)
 
 
 def _utilization_weekly(
@@ -117,32 +91,10 @@ def _utilization_weekly(
     weeks: Weeks,
     keys: Sequence[str],
 ) -> pd.DataFrame:
-    """Utilization keys per week: appointment minutes by week in SQL, and the period's
-    available intervals (each lies on one date) summed by week."""
-    minutes = _sums_by_week(
-        conn,
-        utilization.minute_sums(period, rules),
-        [in_period(period), *appointment_conditions(filters)],
-    )
-    intervals = available_intervals(conn, period.start, period.end, filters)
-    interval_mondays = (
-        intervals["start_at"].dt.normalize()
-        - pd.to_timedelta(intervals["start_at"].dt.day_of_week, unit="D")
-    ).dt.date
-    rows = {}
-    for monday, week_period in weeks:
-        mine = (interval_mondays == monday).to_numpy()
-        available, past_available = utilization.available_seconds(
-            intervals[mine], week_period.past_end
-        )
-        totals = {
-            "available_seconds": int(available.sum()),
-            "past_available_seconds": int(past_available.sum()),
-        }
-        rows[monday] = utilization.from_totals(
-            minutes.get(monday, utilization.NO_APPOINTMENTS), totals, week_period
-        )
-    return frame(rows, utilization.KEYS, (), WEEK)  # hours are floats, as in compute
+    """Utilization keys per week: appointment minutes by day in SQL, and the weeks' available
+    intervals (each lies on one date) summed by week."""
+    values = utilization.practice_values(conn, [week for _, week in weeks], filters, rules)
+    return frame(_by_week(values, weeks), utilization.KEYS, (), WEEK)  # hours are floats
 
 
 def _continuity_weekly(
@@ -215,7 +167,8 @@ def _engagement_weekly(
 ) -> pd.DataFrame:
     wanted = set(keys) & set(engagement.KEYS)
     if not wanted <= ENGAGEMENT_WEEKLY:
-        return _week_by_week(engagement, conn, weeks, filters, rules)
+        values = engagement.practice_values(conn, [week for _, week in weeks], filters, rules)
+        return frame(_by_week(values, weeks), engagement.KEYS, engagement.ZERO_KEYS, WEEK)
     rows: dict[dt.date, dict[str, Any]] = {monday: {} for monday, _ in weeks}
     if "lost_to_follow_up" in wanted:
         lost = engagement.lost_by_week(conn, [week for _, week in weeks], filters, rules)
@@ -286,4 +239,100 @@ def weekly(
     return result
 
 
-__all__ = ["DEFAULT_KEYS", "week_periods", "weekly"]
+# --- periods and weeks at once ------------------------------------------------------------------
+
+ManyPeriods = Callable[[Connection, Sequence[Period], Filters, Rules], list[dict[str, Any]]]
+
+
+def _caseload_values(
+    conn: Connection, periods: Sequence[Period], filters: Filters, rules: Rules
+) -> list[dict[str, Any]]:
+    return caseload.practice_values(conn, periods, filters)
+
+
+def _tasks_values(
+    conn: Connection, periods: Sequence[Period], filters: Filters, rules: Rules
+) -> list[dict[str, Any]]:
+    return tasks.practice_values(conn, periods, filters)
+
+
+# Areas that compute any number of periods (each as of its own as-of) from one read, and the
+# keys their ``compute`` frames keep as whole numbers.
+MANY_PERIODS: dict[ModuleType, tuple[ManyPeriods, frozenset[str]]] = {
+    utilization: (utilization.practice_values, frozenset()),
+    attendance: (attendance.practice_values, frozenset(attendance.COUNT_KEYS)),
+    caseload: (_caseload_values, frozenset(caseload.COUNT_KEYS)),
+    engagement: (engagement.practice_values, engagement.ZERO_KEYS),
+    tasks: (_tasks_values, tasks.ZERO_KEYS),
+}
+
+
+def _rows(values: Sequence[Mapping[str, Any]], area: ModuleType, counts: frozenset[str]) -> list:
+    """Each period's keys as ``report.practice_metrics`` gives them (``compute``'s dtypes)."""
+    table = frame(dict(enumerate(values)), area.KEYS, counts, None)
+    return [{key: plain(table[key].iloc[n]) for key in area.KEYS} for n in range(len(values))]
+
+
+def periods_and_weeks(
+    conn: Connection,
+    periods: Sequence[Period],
+    window: Period,
+    filters: Filters,
+    rules: Rules,
+    keys: Sequence[str],
+    cohorts: Sequence[Period] = (),
+) -> tuple[list[dict[str, Any]], pd.DataFrame, list[dict[str, Any]]]:
+    """Every key of each of ``periods`` (``report.practice_metrics``), ``weekly(window,
+    keys)``, and the cohort rates of each of ``cohorts`` (``engagement.practice_values``): the
+    areas of ``MANY_PERIODS`` read once for the periods, the weeks and the cohorts together;
+    the others compute each period and their weeks as ``weekly`` does."""
+    weeks = week_periods(window)
+    cohort_values: list[dict[str, Any]] = []
+    appointments: DaySums | None = None
+    values: list[dict[str, Any]] = [{} for _ in periods]
+    weekly_frames: dict[ModuleType, pd.DataFrame] = {}
+    wanted = {AREA_OF_KEY[key] for key in keys}
+    for area in AREAS:
+        if area in MANY_PERIODS:
+            many, counts = MANY_PERIODS[area]
+            every = [*periods, *(week for _, week in weeks)]
+            if area in (utilization, attendance):
+                # One read of the appointments for both areas.
+                if appointments is None:
+                    sums = {**utilization.day_minute_sums(rules), **attendance.status_counts(rules)}
+                    appointments = appointment_day_sums(conn, every, filters, sums)
+                found = area.practice_values(conn, every, filters, rules, appointments)
+            elif area is engagement:
+                found = engagement.practice_values(conn, every, filters, rules, cohorts=cohorts)
+                cohort_values = found[len(every) :]
+            else:
+                found = many(conn, every, filters, rules)
+            for value, row in zip(values, _rows(found[: len(periods)], area, counts), strict=True):
+                value.update(row)
+            rows = _by_week(found[len(periods) : len(every)], weeks)
+            weekly_frames[area] = frame(rows, area.KEYS, counts, WEEK)
+            continue
+        for value, period in zip(values, periods, strict=True):
+            found = area.compute(conn, period, filters, rules)
+            value.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
+        if area in wanted and weeks:
+            weekly_frames[area] = ALL_WEEKS[area](conn, window, filters, rules, weeks, keys)
+    mondays = pd.Index([monday for monday, _ in weeks], name=WEEK, dtype=object)
+    if not weeks:
+        empty = {key: pd.Series(dtype="float64") for key in keys}
+        return (
+            [{key: value[key] for key in ALL_KEYS} for value in values],
+            pd.DataFrame(empty, index=mondays, columns=list(keys)),
+            cohort_values,
+        )
+    result = pd.DataFrame(
+        {key: weekly_frames[AREA_OF_KEY[key]][key].to_numpy() for key in keys},
+        index=mondays,
+        columns=list(keys),
+    )
+    for key in keys:
+        result[key] = result[key].astype(weekly_frames[AREA_OF_KEY[key]][key].dtype)
+    return [{key: value[key] for key in ALL_KEYS} for value in values], result, cohort_values
+
+
+__all__ = ["DEFAULT_KEYS", "MANY_PERIODS", "periods_and_weeks", "week_periods", "weekly"]

@@ -8,7 +8,7 @@ still count as booked, so utilization can exceed 1.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,11 +31,15 @@ from dashboard.metrics.common import (
 from dashboard.metrics.grouping import (
     DIMENSIONS,
     PRACTICE,
+    DaySums,
+    appointment_day_sums,
     appointment_sums,
     check_dimension,
     count_if,
+    day_number,
     dimension_values,
     frame,
+    span_of,
 )
 from db.models import Appointment, Clinician
 
@@ -60,6 +64,49 @@ def minute_sums(period: Period, rules: Rules) -> dict[str, ColumnElement[int]]:
         "kept_minutes": func.sum(case((past_kept, Appointment.duration_min), else_=0)),
         "kept_sessions": count_if(past_kept),
     }
+
+
+def day_minute_sums(rules: Rules) -> dict[str, ColumnElement[int]]:
+    """``minute_sums`` without the as-of, for ``grouping.day_sums`` (which applies it)."""
+    return {
+        "booked_minutes": func.sum(case((is_held(rules), Appointment.duration_min), else_=0)),
+        "kept_minutes": func.sum(case((is_kept(), Appointment.duration_min), else_=0)),
+        "kept_sessions": count_if(is_kept()),
+    }
+
+
+def practice_values(
+    conn: Connection,
+    periods: Sequence[Period],
+    filters: Filters,
+    rules: Rules,
+    by_day: DaySums | None = None,
+) -> list[dict[str, Any]]:
+    """The practice's keys for each period (its own as-of), from one read of the appointments
+    by day over all of them and one of the available time: the same totals as ``compute``."""
+    if not periods:
+        return []
+    if by_day is None:  # else read with the other appointment sums (trends)
+        by_day = appointment_day_sums(conn, periods, filters, day_minute_sums(rules))
+    span = span_of(periods)
+    intervals = available_intervals(conn, span.start, span.end, filters)
+    # Each interval lies on one date: its epoch day.
+    dates = intervals["start_at"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    values = []
+    for period in periods:
+        appointments = {
+            "booked_minutes": by_day.total("booked_minutes", period, past=False),
+            "kept_minutes": by_day.total("kept_minutes", period, past=True),
+            "kept_sessions": by_day.total("kept_sessions", period, past=True),
+        }
+        mine = (dates >= day_number(period.start)) & (dates <= day_number(period.end))
+        available, past_available = available_seconds(intervals[mine], period.past_end)
+        totals = {
+            "available_seconds": int(available.sum()),
+            "past_available_seconds": int(past_available.sum()),
+        }
+        values.append(from_totals(appointments, totals, period))
+    return values
 
 
 def _appointment_totals(
@@ -170,4 +217,5 @@ __all__ = [
     "compute",
     "from_totals",
     "minute_sums",
+    "practice_values",
 ]

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ from dashboard.metrics.common import (
     Filters,
     Period,
     Rules,
+    clinician_conditions,
     days,
     in_period,
     is_visit,
@@ -56,13 +59,44 @@ SHORT_PERIOD_DAYS = 56
 EPOCH = dt.date(1970, 1, 1)
 # With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
 NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
+T = TypeVar("T")
+# The histogram reads made so far inside ``shared_reads``; None outside one.
+_SHARED: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("waitlist_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within the block, each histogram read (open waits, times to intake) is made once per
+    connection, period and filters: a page that shows the keys several ways (the practice, by
+    program, week by week) reads each once. Use it around one read transaction only."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """``read()``, or inside ``shared_reads`` the result of the same read made earlier."""
+    memo = _SHARED.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def _open_waits(
     conn: Connection, period: Period, filters: Filters
 ) -> dict[str, list[tuple[str, int, int]]]:
     """Per program: (priority, whole days waited as of the as-of date, entries) of the open
-    entries."""
+    entries (callers only read it: it may be shared)."""
+    return _shared(("open", conn, period, filters), lambda: _read_open_waits(conn, period, filters))
+
+
+def _read_open_waits(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[str, list[tuple[str, int, int]]]:
     as_of_date = period.as_of_date
     stmt = (
         select(
@@ -148,7 +182,10 @@ def _first_visits_from_entries(period: Period, filters: Filters) -> Select[Any]:
             first_visit.label("first_visit"),
         )
         .where(WaitlistEntry.referred_at <= period.end, *waitlist_conditions(filters))
-        .subquery("entry_first_visits")
+        # Materialized: each entry's first visit is found once; inlined, PostgreSQL would
+        # probe again for every use of first_visit (the period test, the grouping).
+        .cte("entry_first_visits")
+        .prefix_with("MATERIALIZED")
     )
     return select(entries).where(in_period(period, entries.c.first_visit))
 
@@ -192,37 +229,55 @@ def first_visits(period: Period, filters: Filters) -> Subquery:
     return _first_visits_from_entries(period, filters).subquery("first_visits")
 
 
+def intake_waits_by_program_week(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[tuple[str, dt.date], list[tuple[int, int]]]:
+    """Per program and week of the first visit (its Monday): (whole days from referral to
+    first visit, entries) of the entries whose client's first visit on or after the referral
+    date falls in the period. One read gives time to intake for the practice, per program and
+    per week (a first visit before a week's end is before its as-of too)."""
+    return _shared(
+        ("intake", conn, period, filters), lambda: _read_intake_waits(conn, period, filters)
+    )
+
+
+def _read_intake_waits(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[tuple[str, dt.date], list[tuple[int, int]]]:
+    firsts = first_visits(period, filters)
+    waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
+    week = epoch_week(epoch_day(firsts.c.first_visit))
+    stmt = select(
+        firsts.c.program,
+        week.label("week"),
+        waited.label("waited"),
+        func.count().label("entries"),
+    ).group_by(firsts.c.program, week, waited)
+    waits: dict[tuple[str, dt.date], list[tuple[int, int]]] = {}
+    for row in conn.execute(stmt):
+        key = (row.program, monday_of_week(row.week))
+        waits.setdefault(key, []).append((int(row.waited), int(row.entries)))
+    return waits
+
+
 def _intake_waits(
     conn: Connection, period: Period, filters: Filters
 ) -> dict[str, list[tuple[int, int]]]:
     """Per program: (whole days from referral to first visit, entries) of the entries whose
     client's first visit on or after the referral date falls in the period."""
-    firsts = first_visits(period, filters)
-    waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
-    stmt = select(firsts.c.program, waited.label("waited"), func.count().label("entries")).group_by(
-        firsts.c.program, waited
-    )
     waits: dict[str, list[tuple[int, int]]] = {}
-    for row in conn.execute(stmt):
-        waits.setdefault(row.program, []).append((int(row.waited), int(row.entries)))
+    for (program, _monday), found in intake_waits_by_program_week(conn, period, filters).items():
+        waits.setdefault(program, []).extend(found)
     return waits
 
 
 def intake_waits_by_week(
     conn: Connection, period: Period, filters: Filters
 ) -> dict[dt.date, list[tuple[int, int]]]:
-    """``_intake_waits`` of the practice for each week of the period, by the week's Monday, in
-    one query: a week's entries are those whose first visit falls in it (a first visit before
-    the week's end is before its as-of too)."""
-    firsts = first_visits(period, filters)
-    waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
-    week = epoch_week(epoch_day(firsts.c.first_visit))
-    stmt = select(
-        week.label("week"), waited.label("waited"), func.count().label("entries")
-    ).group_by(week, waited)
+    """``_intake_waits`` of the practice for each week of the period, by the week's Monday."""
     waits: dict[dt.date, list[tuple[int, int]]] = {}
-    for row in conn.execute(stmt):
-        waits.setdefault(monday_of_week(row.week), []).append((int(row.waited), int(row.entries)))
+    for (_program, monday), found in intake_waits_by_program_week(conn, period, filters).items():
+        waits.setdefault(monday, []).extend(found)
     return waits
 
 
@@ -287,13 +342,36 @@ def _median_days(values: Iterable[float]) -> float | None:
     return days(float(np.median(known))) if known else None
 
 
+def _counted_clinicians(conn: Connection, filters: Filters) -> pd.Series:
+    """The clinicians third next available counts (active, accepting new clients, passing the
+    filters), each with a null value: the groups of a search not made."""
+    stmt = select(Clinician.clinician_id).where(
+        Clinician.active.is_(True),
+        Clinician.accepting_new.is_(True),
+        *clinician_conditions(filters),
+    )
+    ids = list(conn.execute(stmt).scalars())
+    return pd.Series([None] * len(ids), index=pd.Index(ids, dtype=object), dtype=object)
+
+
 def _third_next(
-    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    by: str | None,
+    search: bool = True,
 ) -> dict[Any, float | None]:
     """third_next_available_days for the practice or per group (clinician or program; location
-    is handled by the caller, since it also decides which slots count)."""
-    clinicians = third_next_available(conn, period.as_of, filters, rules)
-    per_clinician = clinicians.set_index("clinician_id")["third_next_available_days"]
+    is handled by the caller, since it also decides which slots count). Without ``search``
+    the same groups, every value null."""
+    if not search and by is None:
+        return {PRACTICE: None}
+    if search:
+        clinicians = third_next_available(conn, period.as_of, filters, rules)
+        per_clinician = clinicians.set_index("clinician_id")["third_next_available_days"]
+    else:
+        per_clinician = _counted_clinicians(conn, filters)
     if by is None:
         return {PRACTICE: _median_days(per_clinician)}
     if by == "clinician":
@@ -310,31 +388,33 @@ def _row(waitlist: Mapping[str, Any], third_next: float | None) -> dict[str, Any
 
 
 def _by_location(
-    conn: Connection, period: Period, filters: Filters, rules: Rules
+    conn: Connection, period: Period, filters: Filters, rules: Rules, search: bool
 ) -> dict[Any, dict[str, Any]]:
     """Location does not filter entries, but picks clinicians (home) and slots (block)."""
     waitlist = _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE]
     rows = {}
     for location in dimension_values(conn, period, filters, "location"):
         located = dataclasses.replace(filters, location=location)
-        rows[location] = _row(waitlist, _third_next(conn, period, located, rules, None)[PRACTICE])
+        rows[location] = _row(
+            waitlist, _third_next(conn, period, located, rules, None, search)[PRACTICE]
+        )
     return rows
 
 
 def _by_clinician(
-    conn: Connection, period: Period, filters: Filters, rules: Rules
+    conn: Connection, period: Period, filters: Filters, rules: Rules, search: bool
 ) -> dict[Any, dict[str, Any]]:
     """Null waitlist keys, as under a clinician filter; each clinician's own third next."""
-    third_next = _third_next(conn, period, filters, rules, "clinician")
+    third_next = _third_next(conn, period, filters, rules, "clinician", search)
     groups = dimension_values(conn, period, filters, "clinician")
     return {group: _row(NO_WAITLIST, third_next.get(group)) for group in groups}
 
 
 def _by_program(
-    conn: Connection, period: Period, filters: Filters, rules: Rules
+    conn: Connection, period: Period, filters: Filters, rules: Rules, search: bool
 ) -> dict[Any, dict[str, Any]]:
     """Entries by their program, clinicians by theirs."""
-    third_next = _third_next(conn, period, filters, rules, "program")
+    third_next = _third_next(conn, period, filters, rules, "program", search)
     if filters.clinician:
         waitlists, empty = {}, NO_WAITLIST
     else:
@@ -347,24 +427,33 @@ def _by_program(
 
 
 def compute(
-    conn: Connection, period: Period, filters: Filters, rules: Rules, *, by: str | None = None
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    *,
+    by: str | None = None,
+    third_next: bool = True,
 ) -> pd.DataFrame:
     """Waitlist and access keys for the practice (``by=None``) or per value of a dimension.
 
     By clinician the waitlist keys are null (as under a clinician filter); by location and by
     modality, which do not filter waitlist entries, every group carries the practice's
     waitlist values; third next available follows each dimension's "clinicians counted" and
-    "availability and slots" columns (modality filters neither: the practice value)."""
+    "availability and slots" columns (modality filters neither: the practice value).
+    ``third_next=False`` leaves third next available null (same groups) and skips its slot
+    search, for views that show only the waitlist keys."""
     check_dimension(by)
     if by == "location":
-        return frame(_by_location(conn, period, filters, rules), KEYS, COUNT_KEYS, by)
+        return frame(_by_location(conn, period, filters, rules, third_next), KEYS, COUNT_KEYS, by)
     if by == "clinician":
-        return frame(_by_clinician(conn, period, filters, rules), KEYS, COUNT_KEYS, by)
+        rows = _by_clinician(conn, period, filters, rules, third_next)
+        return frame(rows, KEYS, COUNT_KEYS, by)
     if by == "program":
-        return frame(_by_program(conn, period, filters, rules), KEYS, COUNT_KEYS, by)
+        return frame(_by_program(conn, period, filters, rules, third_next), KEYS, COUNT_KEYS, by)
     practice = _row(
         _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE],
-        _third_next(conn, period, filters, rules, None)[PRACTICE],
+        _third_next(conn, period, filters, rules, None, third_next)[PRACTICE],
     )
     groups = [PRACTICE] if by is None else dimension_values(conn, period, filters, by)
     return frame({group: practice for group in groups}, KEYS, COUNT_KEYS, by)

@@ -7,7 +7,6 @@ person works from. Waitlist entries are filtered by program only (filter table).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -71,30 +70,24 @@ def open_entries(
     return pd.DataFrame(rows, columns=ENTRY_COLUMNS)
 
 
-def _access_rules(rules: Rules) -> Rules:
-    # These views need no third next available: a zero-day horizon keeps its search short.
-    return dataclasses.replace(rules, slot_horizon_days=0)
-
-
 def summary(conn: Connection, period: Period, program: str | None, rules: Rules) -> dict:
     """The waitlist keys for the practice (or one program) as of the period's as-of."""
-    frame = waitlist.compute(conn, period, Filters(program=program), _access_rules(rules))
+    # No third next available here: its slot search is skipped.
+    frame = waitlist.compute(conn, period, Filters(program=program), rules, third_next=False)
     return {key: _plain(frame[key].iloc[0]) for key in waitlist.WAITLIST_KEYS}
 
 
 def weekly(conn: Connection, period: Period, program: str | None, rules: Rules) -> pd.DataFrame:
     """Open count, median and 90th-percentile wait, and median days to intake, week by week
     (``trends.weekly``), with the week's Monday as a column."""
-    frame = trends.weekly(
-        conn, period, Filters(program=program), _access_rules(rules), keys=list(TREND_KEYS)
-    )
+    frame = trends.weekly(conn, period, Filters(program=program), rules, keys=list(TREND_KEYS))
     return frame.reset_index()
 
 
 def by_program(conn: Connection, period: Period, program: str | None, rules: Rules) -> pd.DataFrame:
     """Open entries, median wait and entries over target per program."""
     frame = waitlist.compute(
-        conn, period, Filters(program=program), _access_rules(rules), by="program"
+        conn, period, Filters(program=program), rules, by="program", third_next=False
     )
     frame = frame[list(PROGRAM_KEYS)].reset_index()
     return frame.rename(columns={frame.columns[0]: "program"})

@@ -61,6 +61,26 @@ def test_utilization_matrix(built: Database) -> None:
     assert set(dbt["clinician_id"]) == {"C2"}
 
 
+def test_utilization_matrix_in_runs_of_weeks(built: Database) -> None:
+    with built.read() as conn:
+        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES, weeks=2)
+    cells = {(r.clinician_id, r.week): r.booked_utilization for r in matrix.itertuples()}
+    # One run of both weeks, from 03-02: C1 (4 h + 3 h) of (4 h + 4 h); C2 2 h of 4 h — the
+    # period's booked utilization, as in the clinician table.
+    assert cells == {("C1", D(2026, 3, 2)): 0.875, ("C2", D(2026, 3, 2)): 0.5}
+    assert matrix.set_index("clinician_id").loc["C1", "available_hours"] == 8.0
+
+
+def test_weeks_per_column_fits_the_period() -> None:
+    choices = (1, 2, 4, 8, 13)
+    assert director.weeks_per_column(PERIOD, 26, choices) == 1  # 2 weeks
+    year = Period.make(D(2025, 11, 27), D(2026, 11, 26), now=NOW)  # 53 weeks meet it
+    assert director.weeks_per_column(year, 26, choices) == 4  # 14 columns
+    assert director.weeks_per_column(year, 27, choices) == 2  # 27 columns
+    three = Period.make(D(2023, 11, 27), D(2026, 11, 26), now=NOW)  # 157 weeks
+    assert director.weeks_per_column(three, 26, choices) == 8  # 20 columns
+
+
 def test_clinician_table_flags_over_capacity(built: Database) -> None:
     with built.read() as conn:
         table = director.clinician_table(conn, PERIOD, Filters(), RULES).set_index("clinician_id")

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from dashboard.metrics import waitlist
 from dashboard.metrics.common import Filters, Period, Rules
@@ -236,3 +237,48 @@ def test_breakdowns_equal_filtered_rows(practice: Practice) -> None:
     assert by_clinician["third_next_available_days"].tolist()[:2] == [1.0, 16.0]
     # By location every group carries all open entries: 7 of _open_entries, I1..I3, I5, I6.
     assert by_location["waitlist_open"].tolist() == [12, 12]
+
+
+def test_without_third_next_and_with_shared_reads(
+    practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``third_next=False`` gives the same groups and waitlist keys with third next available
+    null; inside ``shared_reads`` every call gives what it gives alone, each read made once per
+    period and filters."""
+    _open_entries(practice)
+    _intake_entries(practice)
+    _clinicians(practice)
+    practice.clinician("C5", program="DBT")  # a program with clinicians and no entries
+    cases = [
+        (filters, by)
+        for filters in (Filters(), Filters(program="Child"), Filters(location="Main"))
+        for by in (None, "program", "location", "clinician")
+    ]
+    reads: list[Filters] = []
+    read_intake_waits = waitlist._read_intake_waits
+
+    def counted(conn: Any, period: Period, filters: Filters) -> Any:
+        reads.append(filters)
+        return read_intake_waits(conn, period, filters)
+
+    monkeypatch.setattr(waitlist, "_read_intake_waits", counted)
+    with practice.db.read() as conn:
+        alone = [waitlist.compute(conn, WEEK, f, RULES, by=by) for f, by in cases]
+        reads.clear()
+        with waitlist.shared_reads():
+            shared = [waitlist.compute(conn, WEEK, f, RULES, by=by) for f, by in cases]
+            unsearched = [
+                waitlist.compute(conn, WEEK, f, RULES, by=by, third_next=False) for f, by in cases
+            ]
+    for full, again, without in zip(alone, shared, unsearched, strict=True):
+        pd.testing.assert_frame_equal(full, again)
+        expected = full.assign(third_next_available_days=float("nan"))
+        pd.testing.assert_frame_equal(without, expected)
+    # Shared: one read per filters the waitlist keys were computed under (by location: the
+    # practice's filters; by clinician: none, the waitlist keys being null).
+    assert sorted(reads, key=repr) == sorted(
+        {Filters(), Filters(program="Child"), Filters(location="Main")}, key=repr
+    )
+    by_program = alone[1]
+    assert list(by_program.index) == ["Adult", "Child", "DBT"]
+    assert by_program.loc["DBT", "waitlist_open"] == 0

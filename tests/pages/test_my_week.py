@@ -172,6 +172,81 @@ def test_caseload_with_flags(app: dash.Dash) -> None:
     assert (k3["last_visit"], k3["visits"], k3["flags"]) == (None, 0, "No next appointment")
 
 
+def test_plan_review_due_from_the_last_done_review(
+    app: dash.Dash, practice: Practice, db: Database
+) -> None:
+    """Due 90 days after the last done plan review (its completion, else its due moment),
+    else after intake; cancelled reviews and other kinds of task do not count. The same dates
+    as the task rules' own ``plan_review_due_dates``."""
+    from db.task_rules import plan_review_due_dates
+
+    p = practice
+    p.client("R1", primary="C1", intake="2025-09-01")
+    p.task(
+        "T10",
+        kind="plan_review",
+        due="2025-12-01",
+        client_id="R1",
+        assignee="C1",
+        status="done",
+        completed="2025-12-10T15:00",
+    )
+    p.task(
+        "T11",
+        kind="plan_review",
+        due="2025-09-15",
+        client_id="R1",
+        assignee="C1",
+        status="done",
+        completed="2025-09-20T09:00",
+    )
+    # R2: a done review without a completion: its due moment, the end of 12-20.
+    p.client("R2", primary="C1", intake="2025-10-01")
+    p.task(
+        "T12", kind="plan_review", due="2025-12-20", client_id="R2", assignee="C1", status="done"
+    )
+    # R3: only a cancelled review, an open one (an open task of hers) and a done outreach.
+    p.client("R3", primary="C1", intake="2025-11-01")
+    p.task(
+        "T13",
+        kind="plan_review",
+        due="2026-01-15",
+        client_id="R3",
+        assignee="C1",
+        status="cancelled",
+        completed="2026-02-01T09:00",
+    )
+    p.task("T14", kind="plan_review", due="2026-01-30", client_id="R3", assignee="C1")
+    p.task(
+        "T15",
+        kind="outreach",
+        due="2026-02-19",
+        client_id="R3",
+        status="done",
+        completed="2026-02-20T09:00",
+    )
+    p.task("T16", kind="alliance_check", due="2026-03-01", client_id="R3", assignee="C2")
+    response = post_callback(logged_in(app, "cleo"), app, callback_key(app, CASELOAD), [None] * 3)
+    rows = {row["client_id"]: row for row in outputs(response)[CASELOAD]["rowData"]}
+    got = {
+        k: (rows[k]["plan_review_due"], rows[k]["open_tasks"], rows[k]["flags"])
+        for k in ("R1", "R2", "R3")
+    }
+    assert got == {
+        # 2025-12-10 + 90 days, within 14 days of 03-04.
+        "R1": ("2026-03-10", 0, "No next appointment · Plan review due 2026-03-10"),
+        # 2025-12-21 (the due moment of a date-only task is the next midnight) + 90 days.
+        "R2": ("2026-03-21", 0, "No next appointment"),
+        # Intake 2025-11-01 + 90 days; T14 is her open task, T16 is Dev's.
+        "R3": ("2026-01-30", 1, "No next appointment · Plan review overdue since 2026-01-30"),
+    }
+    with db.read() as conn:
+        rules = plan_review_due_dates(conn, "C1", NOW.date())
+    assert {k: rules[k].isoformat() for k in rows} == {
+        k: row["plan_review_due"] for k, row in rows.items()
+    }
+
+
 def test_period_sets_the_visit_counts(app: dash.Dash) -> None:
     cleo = logged_in(app, "cleo")
     response = post_callback(
