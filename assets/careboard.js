@@ -23,6 +23,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (clicks) window.print();
       return window.dash_clientside.no_update;
     },
+    /* Drop a server-paged grid's rows so that it asks for them again (components/paged_grid.py):
+       the page's filters changed. */
+    purgeGrid: function (reloads, gridId) {
+      if (reloads && window.dash_ag_grid) {
+        window.dash_ag_grid.getApiAsync(gridId).then((api) => api.purgeInfiniteCache());
+      }
+      return window.dash_clientside.no_update;
+    },
     /* The values before the last argument as one record keyed by it (a list of keys). */
     record: function (...args) {
       const keys = args.pop() || [];

@@ -183,7 +183,7 @@ CLINICIANS.register(
 )
 def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     """The charts; the grid reloads its rows (``CLINICIANS``)."""
-    *filter_values, block_size = values
+    *filter_values, reloads = values
     period, filters = scoped_period_and_filters(ctx, filter_values)
     table = _table(ctx, period, filters)
     with ctx.db.read() as conn:
@@ -196,7 +196,7 @@ def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
         fig.caseload_bars(table),
         fig.attendance_bars(table),
         fig.utilization_heatmap(matrix, names, weeks),
-        CLINICIANS.reloaded(block_size),
+        CLINICIANS.reloaded(reloads),
     )
 
 

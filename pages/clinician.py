@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Output, callback, dcc, html
 from sqlalchemy import Connection
 
-from dashboard.auth.callbacks import CallbackContext, secure_callback
+from dashboard.auth.callbacks import CallbackContext, polite, secure_callback
 from dashboard.components import columns as col
 from dashboard.components.export import EXPORT_CLICKS, export_io, send_table
 from dashboard.components.filters import (
@@ -180,7 +180,14 @@ def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
         raise dash.exceptions.PreventUpdate
     practice = Filters(None, filters.program, filters.location, filters.modality)
     with ctx.db.read() as conn:
-        profile = director.clinician_profiles(conn, filters).iloc[0].to_dict()
+        profiles = director.clinician_profiles(conn, filters)
+        if profiles.empty:  # the program or location chosen is not the clinician's
+            return polite(
+                "This clinician is not in the program or location chosen: clear that filter "
+                "to see their figures.",
+                color="info",
+            )
+        profile = profiles.iloc[0].to_dict()
         mine = area_values(conn, period, filters, ctx.rules, OWN_AREAS)
         everyone = area_values(conn, period, practice, ctx.rules, PRACTICE_AREAS)
         trend = weekly(conn, director.trend_period(period), filters, ctx.rules, TREND_KEYS)

@@ -170,7 +170,7 @@ APPOINTMENTS.register(
 )
 def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
     """The heading, counts and timeline; the list reloads its rows (``APPOINTMENTS``)."""
-    *filters, _refresh, selection, block_size = values
+    *filters, _refresh, selection, reloads = values
     start, end, scoped = bar.scoped_window(ctx, filters)
     frame = _appointments(ctx, filters)
     ctx.note_clients(frame["client_id"])
@@ -189,7 +189,7 @@ def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
         _heading(start, end),
         count_cards(counts),
         figure,
-        APPOINTMENTS.reloaded(block_size),
+        APPOINTMENTS.reloaded(reloads),
         kept,
     ]
 

@@ -27,9 +27,11 @@ How a page uses it::
     @secure_callback(roles=..., args=[*FILTER_VALIDATORS, APPOINTMENTS.reload_validator()])
     def show(ctx, *values): ...; return [..., APPOINTMENTS.reloaded(values[-1])]
 
-Why the reload works so: the infinite row model asks again for its rows when its block size
-changes, so the filter callback flips the block size between two values (a server-side
-answer: no clientside function, no inline script under the CSP).
+How the reload works: the filter callback bumps a counter in a store beside the grid; a
+clientside function (``careboard.purgeGrid`` in assets/careboard.js: a file, so the CSP holds)
+then purges the grid's cache through its API, and the grid asks for its rows again with the
+page's current filters. The grid's options never change after it is built (replacing them while
+a block is loading raced in the browser).
 """
 
 from __future__ import annotations
@@ -42,16 +44,16 @@ import dash
 import dash_ag_grid as dag
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components.grid import PAGE_SIZE
 
-# Rows per request: two pages of the grid. The other value is what a reload flips to.
+# Rows per request: two pages of the grid.
 BLOCK_SIZE = 2 * PAGE_SIZE
-BLOCK_SIZES = (BLOCK_SIZE, BLOCK_SIZE + 1)
+MAX_RELOADS = 2**31
 MAX_ROW = 10**6
 MAX_FILTER_TEXT = 200
 TEXT_TYPES = frozenset(
@@ -198,10 +200,11 @@ def rows_request(columns: Sequence[str]) -> v.Validator:
     return check
 
 
-def _block_size(value: Any, _ctx: CallbackContext) -> int:
-    """The grid's current block size from its options (anything else: the first)."""
-    size = value.get("cacheBlockSize") if isinstance(value, dict) else None
-    return size if size in BLOCK_SIZES and not isinstance(size, bool) else BLOCK_SIZES[0]
+def _reloads(value: Any, _ctx: CallbackContext) -> int:
+    """The reload counter as the browser holds it (anything else starts it again)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_RELOADS:
+        return value
+    return 0
 
 
 # --- filtering, sorting, slicing -----------------------------------------------------------------
@@ -319,8 +322,12 @@ class PagedGrid:
     def column_ids(self) -> list[str]:
         return [str(c.get("colId") or c["field"]) for c in self.columns]
 
-    def options(self, block_size: int = BLOCK_SIZES[0]) -> dict[str, Any]:
-        """The grid options (``dashGridOptions``) for a block size."""
+    @property
+    def reload_id(self) -> str:
+        return f"{self.grid_id}-reload"
+
+    def options(self) -> dict[str, Any]:
+        """The grid options (``dashGridOptions``)."""
         extra: dict[str, Any] = {}
         if self.selectable:
             extra["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True}
@@ -329,7 +336,7 @@ class PagedGrid:
             extra["localeText"] = {"noRowsToShow": self.no_rows}
         return {
             "rowModelType": "infinite",
-            "cacheBlockSize": block_size,
+            "cacheBlockSize": BLOCK_SIZE,
             "maxBlocksInCache": 20,
             "infiniteInitialRowCount": 1,
             "pagination": True,
@@ -342,7 +349,11 @@ class PagedGrid:
             **extra,
         }
 
-    def component(self, *, height: int = 480) -> dag.AgGrid:
+    def component(self, *, height: int = 480) -> html.Div:
+        """The grid and the store whose counter reloads it."""
+        return html.Div([self.grid(height=height), dcc.Store(id=self.reload_id, data=0)])
+
+    def grid(self, *, height: int = 480) -> dag.AgGrid:
         kwargs: dict[str, Any] = {}
         if self.row_id:
             kwargs["getRowId"] = f"params.data.{self.row_id}"
@@ -358,21 +369,21 @@ class PagedGrid:
             **kwargs,
         )
 
-    # The page's filter callback reloads the grid through these three.
+    # The page's filter callback reloads the grid through these four.
     def reload_output(self) -> Output:
-        return Output(self.grid_id, "dashGridOptions")
+        return Output(self.reload_id, "data")
 
     def reload_state(self) -> State:
-        return State(self.grid_id, "dashGridOptions")
+        return State(self.reload_id, "data")
 
     @staticmethod
     def reload_validator() -> v.Validator:
-        return _block_size
+        return _reloads
 
-    def reloaded(self, block_size: int) -> dict[str, Any]:
-        """Options with the other block size, so that the grid asks for its rows again."""
-        other = BLOCK_SIZES[1] if block_size == BLOCK_SIZES[0] else BLOCK_SIZES[0]
-        return self.options(other)
+    @staticmethod
+    def reloaded(reloads: int) -> int:
+        """The next value of the counter: the grid purges its rows and asks again."""
+        return (reloads + 1) % MAX_RELOADS
 
     def register(
         self,
@@ -405,6 +416,13 @@ class PagedGrid:
             phi=self.client_column is not None,
             target=target,
             cache=True,
+        )
+        dash.clientside_callback(
+            ClientsideFunction("careboard", "purgeGrid"),
+            Output(self.grid_id, "id"),  # never changed: the function returns no_update
+            Input(self.reload_id, "data"),
+            State(self.grid_id, "id"),
+            prevent_initial_call=True,
         )
         dash.callback(
             Output(self.grid_id, "getRowsResponse"),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import dash
 import numpy as np
@@ -39,7 +40,7 @@ def grid_rows(client: FlaskClient, app: dash.Dash, filters: list, **request: obj
 def test_grid_and_charts_per_clinician(director: FlaskClient, director_app: dash.Dash) -> None:
     response = show(director, director_app, FILTERS)
     # The grid is paged on the server: the filter callback only makes it ask again.
-    assert response["caseloads-grid"]["dashGridOptions"]["rowModelType"] == "infinite"
+    assert isinstance(response["caseloads-grid-reload"]["data"], int)  # the grid reloads
     listed = grid_rows(director, director_app, FILTERS)
     assert listed["rowCount"] == 2
     rows = {row["clinician_id"]: row for row in listed["rowData"]}
@@ -163,3 +164,13 @@ def test_clinician_page(director: FlaskClient, director_app: dash.Dash, db: Data
     # The caseload list is client data: the read is audited with the clients it carried.
     audited = audit_rows(db, "clinician.show_caseload")
     assert audited[-1].client_ids == "K1,K2,K3"
+
+
+def test_clinician_page_with_a_program_not_theirs(
+    director: FlaskClient, director_app: dash.Dash
+) -> None:
+    # Ana works in Adult: with the DBT program chosen there is nothing of hers to show.
+    ana_in_dbt = [FILTERS[0], FILTERS[1], "DBT", None, "C1", None]
+    body = post(director, director_app, "clinician-summary", ana_in_dbt)
+    assert body["response"] == {}  # the page keeps what it showed
+    assert "not in the program or location chosen" in json.dumps(body)

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from dashboard.auth.validate import InvalidInput
-from dashboard.components.paged_grid import BLOCK_SIZES, RowsRequest, page_of, rows_request
+from dashboard.components.paged_grid import RowsRequest, page_of, rows_request
 from db.models import AuditEntry
 from pages.schedule_print import _cell
 from tests.factory import Practice
@@ -135,13 +135,14 @@ def test_the_audit_names_the_clients_of_the_page_sent(
 
 
 def test_a_filter_change_reloads_the_grid(frank: FlaskClient, app: dash.Dash) -> None:
-    options = {"cacheBlockSize": BLOCK_SIZES[0]}
-    body = outputs(post(frank, app, "sch-heading", [*DAY, None, None, options]))
-    reloaded = body["sch-grid"]["dashGridOptions"]
-    assert reloaded["rowModelType"] == "infinite"
-    assert reloaded["cacheBlockSize"] == BLOCK_SIZES[1]
-    again = outputs(post(frank, app, "sch-heading", [*DAY, None, None, reloaded]))
-    assert again["sch-grid"]["dashGridOptions"]["cacheBlockSize"] == BLOCK_SIZES[0]
+    # The counter beside the grid moves on; the browser then purges the grid's rows
+    # (careboard.purgeGrid), and the grid asks for them again with the new filters.
+    body = outputs(post(frank, app, "sch-heading", [*DAY, None, None, 0]))
+    assert body["sch-grid-reload"]["data"] == 1
+    again = outputs(post(frank, app, "sch-heading", [*DAY, None, None, 1]))
+    assert again["sch-grid-reload"]["data"] == 2
+    forged = outputs(post(frank, app, "sch-heading", [*DAY, None, None, "x"]))
+    assert forged["sch-grid-reload"]["data"] == 1  # anything else starts the counter again
 
 
 def test_the_print_sheet_is_the_day_as_escaped_text(frank: FlaskClient, app: dash.Dash) -> None:

@@ -129,7 +129,8 @@ def test_a_stale_edit_says_so_and_reloads(frank: FlaskClient, app: dash.Dash, db
             [*DAY, "x", [{"appointment_id": "A1", "version": 1}], None],
         )
     )
-    assert "selectedRows" not in body["sch-grid"]  # the grid keeps its pick by row id
+    assert "selectedRows" not in body.get("sch-grid", {})  # the grid keeps its pick by row id
+    assert body["sch-grid-reload"]["data"] == 1  # and reloads its rows
     panel = outputs(post(frank, app, "sch-picked", [[{"appointment_id": "A1", "version": 1}], "x"]))
     assert panel["sch-picked"]["data"] == [{"appointment_id": "A1", "version": 2}]
     assert "Checked in" in json.dumps(panel["sch-selected"])
