@@ -23,8 +23,8 @@ from dashboard.components.filters import (
     default_period,
     field,
     initial_values,
-    load_options,
     period_picker,
+    practice_options,
 )
 from dashboard.components.grid import grid
 from dashboard.components.panels import GRAPH_CONFIG, page_header, panel
@@ -90,8 +90,7 @@ URL_SYNC.register()
 
 def _controls(query: dict[str, Any]) -> dbc.Row:
     app = state()
-    with app.db.read() as conn:
-        options = load_options(conn)
+    options = practice_options(app)
     values = initial_values(query, options, app.now().date())
     is_director = current_user.role == "director"
     own = current_user.clinician_id

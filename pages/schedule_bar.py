@@ -21,7 +21,7 @@ from dashboard.components.filters import (
     dimension_choices,
     dropdown,
     field,
-    load_options,
+    practice_options,
 )
 from dashboard.components.urlsync import QuerySync
 from dashboard.context import state
@@ -111,8 +111,7 @@ def moments(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def url_schedule_bar(query: Mapping[str, Any]) -> html.Div:
     """The bar with the values in the page's query string, and the store of its URL sync."""
     app = state()
-    with app.db.read() as conn:
-        options = load_options(conn)
+    options = practice_options(app)
     values = initial_values(query, options, app.now().date())
     return html.Div([schedule_bar(values, options), URL_SYNC.store()])
 

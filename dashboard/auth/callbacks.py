@@ -27,7 +27,6 @@ from werkzeug.exceptions import HTTPException
 from dashboard.auth.validate import InvalidInput, Validator
 from dashboard.context import AppState, state
 from dashboard.metrics.common import Filters, Rules
-from dashboard.metrics.vocabulary import vocabulary
 from db.accounts import SessionUser
 from db.audit import Actor, audit_values, record
 from db.engine import Database
@@ -77,10 +76,19 @@ class CallbackContext:
         return Actor(self.user.user_id, self.user.username, self.user.role)
 
     def vocabulary(self, kind: str) -> frozenset[str]:
+        from dashboard.components.filters import practice_options  # uses this module
+
         cache = g.setdefault("careboard_vocabulary", {})
         if kind not in cache:
-            with self.db.read() as conn:
-                cache[kind] = frozenset(vocabulary(conn, kind))
+            options = practice_options(self.app)
+            names = {
+                "clinician": [clinician_id for clinician_id, _ in options.clinicians],
+                "program": options.programs,
+                "location": options.locations,
+            }
+            if kind not in names:
+                raise ValueError(f"unknown vocabulary {kind!r}")
+            cache[kind] = frozenset(names[kind])
         return cache[kind]
 
     def scoped(self, filters: Filters) -> Filters:

@@ -19,10 +19,11 @@ from sqlalchemy import Connection
 
 from dashboard.auth import validate as v
 from dashboard.components.urlsync import QuerySync
-from dashboard.context import state
+from dashboard.context import AppState, state
 from dashboard.format import MODALITY_LABELS
 from dashboard.metrics.common import Filters, Period
 from dashboard.metrics.vocabulary import clinicians, locations, programs
+from db.meta import data_version
 from db.vocab import MODALITIES
 
 if TYPE_CHECKING:
@@ -170,8 +171,7 @@ def filter_bar(
 def url_filter_bar(query: Mapping[str, Any], *, hide: Collection[str] = ()) -> html.Div:
     """The filter bar with the values in the page's query string (junk ignored)."""
     app = state()
-    with app.db.read() as conn:
-        options = load_options(conn)
+    options = practice_options(app)
     return filter_bar(initial_values(query, options, app.now().date()), options, hide=hide)
 
 
@@ -201,6 +201,18 @@ def scoped_period_and_filters(
     """``period_and_filters`` of the bar's validated values, as of now, in the user's scope."""
     period, filters = period_and_filters(*values, now=ctx.now())
     return period, ctx.scoped(filters)
+
+
+def practice_options(app: AppState) -> FilterOptions:
+    """``load_options``, stored in the app's cache for the data version: the names change only
+    with the data, and finding the locations scans every appointment."""
+    with app.db.read() as conn:
+        key = f"filter-options:v{data_version(conn)}"
+        found = app.cache.get(key)
+        if found is None:
+            found = load_options(conn)
+            app.cache.set(key, found)
+    return found
 
 
 def load_options(conn: Connection) -> FilterOptions:
