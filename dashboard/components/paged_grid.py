@@ -393,10 +393,14 @@ class PagedGrid:
         validators: Sequence[v.Validator],
         roles: Sequence[str],
         target: str | None = None,
+        phi: bool | None = None,
+        cache: bool = True,
     ) -> None:
         """Register the secured ``getRowsRequest`` -> ``getRowsResponse`` callback.
         ``rows(ctx, *validated_states)`` returns every row of the list (scoped by ctx) as a
-        DataFrame holding the grid's fields (and ``client_column``)."""
+        DataFrame holding the grid's fields (and ``client_column``). ``phi`` (default: the grid
+        has a client column) audits each read; ``cache=False`` for rows that change without a
+        new data version (the audit log)."""
         grid = self
 
         def serve_rows(ctx: CallbackContext, request: RowsRequest | None, *values: Any) -> Any:
@@ -413,9 +417,9 @@ class PagedGrid:
         secured = secure_callback(
             roles=roles,
             args=[rows_request(self.column_ids), *validators],
-            phi=self.client_column is not None,
+            phi=self.client_column is not None if phi is None else phi,
             target=target,
-            cache=True,
+            cache=cache,
         )
         dash.clientside_callback(
             ClientsideFunction("careboard", "purgeGrid"),

@@ -48,15 +48,17 @@ def test_every_client_data_read_is_audited_once(
 def test_audit_page_lists_logins_for_directors(app: dash.Dash, client: FlaskClient) -> None:
     login(client, "frank", "wrong password")
     login(client, "dana")
-    response = post_callback(client, app, callback_key(app, "audit-grid"))
-    rows = response.get_json()["response"]["audit-grid"]["rowData"]
+    first_block = {"startRow": 0, "endRow": 200, "sortModel": [], "filterModel": {}}
+    key = "audit-grid.getRowsResponse"
+    response = post_callback(client, app, key, [first_block, *[None] * 6])
+    rows = response.get_json()["response"]["audit-grid"]["getRowsResponse"]["rowData"]
     logins = [(r["username"], r["outcome"]) for r in rows if r["action"] == "login"]
     assert ("frank", "denied") in logins and ("dana", "ok") in logins
 
 
 def test_audit_page_is_refused_to_other_roles(app: dash.Dash, client: FlaskClient) -> None:
     login(client, "frank")
-    assert post_callback(client, app, callback_key(app, "audit-grid")).status_code == 403
+    assert post_callback(client, app, "audit-grid.getRowsResponse").status_code == 403
     page = post_callback(client, app, callback_key(app, "_pages_content"), ["/audit", ""])
     assert "not available to your role" in page.get_data(as_text=True)
 
@@ -71,3 +73,13 @@ def test_exports_are_audited(app: dash.Dash, client: FlaskClient, db: Database) 
     with db.read() as conn:
         actions = conn.execute(select(AuditEntry.action, AuditEntry.detail)).all()
     assert ("export", "audit-log.csv") in actions
+
+
+def test_a_long_client_list_is_shortened_in_the_grid(app: dash.Dash) -> None:
+    import sys
+
+    shortened = sys.modules["pages.audit"]._shortened  # imported by the app's pages
+    ids = ",".join(f"K{n}" for n in range(1, 26))
+    assert shortened(ids) == "K1,K2,K3,K4,K5,K6,K7,K8,K9,K10 … (25 in all; export for the list)"
+    assert shortened("K1,K2") == "K1,K2"
+    assert shortened(None) is None
