@@ -100,10 +100,11 @@ class CallbackContext:
         self.client_ids.update(str(c) for c in client_ids if c is not None)
 
     def audit(self, action: str, outcome: str, *, detail: str | None = None, **kw: Any) -> None:
+        # The moment of the request, not the minute a cached result is "as of".
         record(
             self.db,
             audit_values(
-                self.actor(), action, self.target, outcome, self.now(), detail=detail, **kw
+                self.actor(), action, self.target, outcome, self.app.now(), detail=detail, **kw
             ),
         )
 

@@ -170,10 +170,12 @@ def test_another_clinician_never_gets_a_stored_result(
 def test_a_cache_hit_is_audited_like_a_miss(
     db: Database, week_app: tuple[dash.Dash, Clock]
 ) -> None:
-    app, _ = week_app
+    app, clock = week_app
     cleo = logged_in(app, "cleo")
     _caseload(app, cleo)
-    _caseload(app, cleo)
+    clock.advance(seconds=30)
+    _caseload(app, cleo)  # the same minute: served from the cache
     rows = audit_rows(db, "my_week.show_caseload")
-    assert len(rows) == 2
     assert [row.client_ids for row in rows] == ["K1,K2"] * 2
+    # Each read at its own moment, not the minute the stored result is as of.
+    assert [row.at for row in rows] == [NOW, NOW + dt.timedelta(seconds=30)]
