@@ -37,13 +37,10 @@ def chromedriver() -> str | None:
     return found if os.path.exists(found) and os.path.exists(CHROMIUM) else None
 
 
-def start_browser() -> Any:
+def chrome_options() -> Any:
+    """Debian's Chromium, headless, quiet and a desktop window (the e2e tests use it too)."""
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
-    driver_path = chromedriver()
-    if driver_path is None:
-        raise RuntimeError("Debian chromium and chromium-driver are needed (or --skip-browser)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in (
@@ -58,7 +55,17 @@ def start_browser() -> Any:
         "--window-size=1440,1000",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    return options
+
+
+def start_browser() -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    driver_path = chromedriver()
+    if driver_path is None:
+        raise RuntimeError("Debian chromium and chromium-driver are needed (or --skip-browser)")
+    driver = webdriver.Chrome(service=Service(driver_path), options=chrome_options())
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH})
     return driver
 

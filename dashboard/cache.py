@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plotly.io.json import to_json_plotly
@@ -47,22 +47,3 @@ def plain(output: Any) -> Any:
     if output is None or isinstance(output, str | int | float | bool):
         return output
     return json.loads(to_json_plotly(output))
-
-
-def cached_outputs(
-    ctx: CallbackContext,
-    name: str,
-    arguments: object,
-    compute: Callable[[], tuple[Sequence[Any], Iterable[str]]],
-) -> list[Any]:
-    """A callback's outputs from ``compute()`` (which returns them with the ids of the clients
-    whose rows they carry), stored plain under ``cache_key``. The clients are noted on every
-    call, hit or miss, so the audit trail is the same either way."""
-
-    def stored() -> tuple[list[Any], list[str]]:
-        outputs, client_ids = compute()
-        return [plain(output) for output in outputs], sorted({str(c) for c in client_ids})
-
-    outputs, client_ids = cached(ctx, name, arguments, stored)
-    ctx.note_clients(client_ids)
-    return outputs

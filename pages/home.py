@@ -3,17 +3,14 @@ same length, each with its weekly trend, its definition on hover and a link to i
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
 from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
-from dashboard.cache import cached
 from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.filters import (
     FILTER_INPUTS,
@@ -77,20 +74,16 @@ def _span(days: int) -> str:
 def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[dbc.Row, str]:
     if chosen is None:
         raise dash.exceptions.PreventUpdate  # the filter values are on their way
+    # As of the minute (ctx.now() in a cached callback): everyone looking at the overview
+    # within it shares one result.
     period, filters = scoped_period_and_filters(ctx, [chosen[k] for k in FILTER_KEYS])
-    # As of the minute, so that everyone looking at the overview within it shares one result.
-    period = replace(period, as_of=period.as_of.replace(second=0, microsecond=0))
     previous = period.previous()
-
-    def compute() -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
-        # Both periods and every card's weekly values (at least twelve weeks to the period's
-        # end), each area read once for all of them.
-        with ctx.db.read() as conn:
-            return director.overview(
-                conn, period, filters, ctx.rules, TREND_KEYS, COHORT_TREND_KEYS
-            )
-
-    current, before, trends = cached(ctx, "overview", (period, filters), compute)
+    # Both periods and every card's weekly values (at least twelve weeks to the period's end),
+    # each area read once for all of them.
+    with ctx.db.read() as conn:
+        current, before, trends = director.overview(
+            conn, period, filters, ctx.rules, TREND_KEYS, COHORT_TREND_KEYS
+        )
     cards = overview_cards(
         current, before, trends, filter_query(period, filters), _span(period.days)
     )

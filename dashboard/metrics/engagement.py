@@ -205,39 +205,44 @@ def lost_by_week(
     return [int(value) for value in row]
 
 
-def feedback_by_week(
-    conn: Connection, period: Period, filters: Filters
-) -> dict[dt.date, dict[str, Any]]:
-    """``feedback_rate`` and ``low_alliance_sessions`` of each week of the period, in one query
-    grouped by week (a week's past kept appointments are those before the period's as-of)."""
-    week = epoch_week(epoch_day(Appointment.start_at))
+def _feedback_counts(period: Period, filters: Filters, by: str | None = None) -> Any:
+    """Past kept appointments in the period (group sessions too): how many, how many with an
+    SRS or ORS score, how many with SRS below 36 — the select the feedback keys share."""
     source = Appointment.__table__.outerjoin(
         SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
     )
     scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
-    stmt = (
+    return (
         select(
-            week.label("week"),
             func.count().label("kept"),
             count_if(scored).label("scored"),
             count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
         )
-        .select_from(source)
+        .select_from(join_appointment_client(source, by))
         .where(
             is_kept(),
             Appointment.start_at < period.as_of,
             in_period(period),
             all_of(appointment_conditions(filters)),
         )
-        .group_by(week)
     )
+
+
+def _feedback_keys(row: Any) -> dict[str, Any]:
     return {
-        monday_of_week(row.week): {
-            "feedback_rate": rate(ratio(int(row.scored or 0), int(row.kept))),
-            "low_alliance_sessions": int(row.low or 0),
-        }
-        for row in conn.execute(stmt)
+        "feedback_rate": rate(ratio(int(row.scored or 0), int(row.kept))),
+        "low_alliance_sessions": int(row.low or 0),
     }
+
+
+def feedback_by_week(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[dt.date, dict[str, Any]]:
+    """``feedback_rate`` and ``low_alliance_sessions`` of each week of the period, in one query
+    grouped by week (a week's past kept appointments are those before the period's as-of)."""
+    week = epoch_week(epoch_day(Appointment.start_at))
+    stmt = _feedback_counts(period, filters).add_columns(week.label("week")).group_by(week)
+    return {monday_of_week(row.week): _feedback_keys(row) for row in conn.execute(stmt)}
 
 
 # --- early engagement ---------------------------------------------------------------------------
@@ -422,36 +427,10 @@ def cohort_rates_by_bucket(
 def _feedback(
     conn: Connection, period: Period, filters: Filters, by: str | None
 ) -> dict[Any, dict[str, Any]]:
-    """Past kept appointments in the period (group sessions too): the share with an SRS or ORS
-    score, and the count with SRS below 36."""
+    """The feedback keys of the period, per group of ``by``."""
     column = appointment_group_column(by)
-    source = Appointment.__table__.outerjoin(
-        SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
-    )
-    source = join_appointment_client(source, by)
-    scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
-    stmt = with_group(
-        select(
-            func.count().label("kept"),
-            count_if(scored).label("scored"),
-            count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
-        )
-        .select_from(source)
-        .where(
-            is_kept(),
-            Appointment.start_at < period.as_of,
-            in_period(period),
-            all_of(appointment_conditions(filters)),
-        ),
-        column,
-    )
-    return {
-        group: {
-            "feedback_rate": rate(ratio(int(row.scored or 0), int(row.kept))),
-            "low_alliance_sessions": int(row.low or 0),
-        }
-        for group, row in grouped_rows(conn, stmt, column).items()
-    }
+    stmt = with_group(_feedback_counts(period, filters, by), column)
+    return {group: _feedback_keys(row) for group, row in grouped_rows(conn, stmt, column).items()}
 
 
 # --- many periods at once -------------------------------------------------------------------------
