@@ -231,7 +231,7 @@ def act_on_task(browser: Browser, host: LiveServer, app: dash.Dash, row: dict, a
 
 
 def _overview_keys() -> set[bytes]:
-    return set(_redis(REDIS_DB).scan_iter("careboard:overview:*"))
+    return set(_redis(REDIS_DB).scan_iter("careboard:home.show_overview:*"))
 
 
 def test_a_session_started_on_one_host_is_honoured_by_the_other(
