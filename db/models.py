@@ -195,6 +195,8 @@ class Appointment(Base):
             "status",
             "cancel_lead_min",
         ),
+        # The filter bar's locations, one seek per name (migration 0006).
+        Index("ix_appointments_location", "location"),
     )
 
 
