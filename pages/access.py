@@ -33,7 +33,9 @@ from dashboard.components.panels import (
 from dashboard.components.states import NOTHING_FOR_FILTERS
 from dashboard.figures import access as fig
 from dashboard.metrics import access, director, waitlist
+from dashboard.metrics.availability import searched_together
 from dashboard.metrics.definitions import GUIDES
+from dashboard.metrics.trends import week_periods
 from dashboard.roles import DIRECTOR
 from db.vocab import WEEKDAYS
 
@@ -119,13 +121,14 @@ def layout(**query: Any) -> html.Div:
 def show_access(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values)
     rules = ctx.rules
-    with ctx.db.read() as conn:
+    weekly = director.trend_period(period)
+    # The period's third next available and each week's come from one slot search.
+    as_ofs = [period.as_of, *(week.as_of for _, week in week_periods(weekly))]
+    with ctx.db.read() as conn, searched_together(conn, as_ofs, filters, rules):
         daily = access.waitlist_daily(conn, period, filters, rules)
         waits = access.open_waits(conn, period, filters, rules)
         by_program = waitlist.compute(conn, period, filters, rules, by="program")
-        tna = access.third_next_available_weekly(
-            conn, director.trend_period(period), filters, rules
-        )
+        tna = access.third_next_available_weekly(conn, weekly, filters, rules)
         names = director.clinician_names(conn)
     latest = tna[tna["week"] == tna["week"].max()] if len(tna) else tna
     latest = latest.assign(name=latest["clinician_id"].map(names)).sort_values("name")

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -737,16 +739,51 @@ def third_next_available(
 
     With a location filter the clinician's home location must match and only slots in blocks
     at that location count (both columns of the filter table apply)."""
-    return _search(conn, [as_of], filters, rules).frame(0)
+    return third_next_available_at(conn, [as_of], filters, rules)[0]
 
 
 def third_next_available_at(
     conn: Connection, as_ofs: Sequence[dt.datetime], filters: Filters, rules: Rules
 ) -> list[pd.DataFrame]:
     """``third_next_available`` as of each of ``as_ofs``, in one search (one pass over the
-    held appointments of the dates they look at, however many as-ofs there are)."""
+    held appointments of the dates they look at, however many as-ofs there are); searched
+    before when inside ``searched_together`` with all of them."""
+    known = _SEARCHED.get()
+    if known is not None and known.covers(as_ofs, filters, rules):
+        return [known.frames[as_of].copy() for as_of in as_ofs]
     search = _search(conn, as_ofs, filters, rules)
     return [search.frame(i) for i in range(len(search.as_ofs))]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Searched:
+    filters: Filters
+    rules: Rules
+    frames: dict[dt.datetime, pd.DataFrame]
+
+    def covers(self, as_ofs: Sequence[dt.datetime], filters: Filters, rules: Rules) -> bool:
+        same = self.filters == filters and self.rules == rules
+        return same and all(as_of in self.frames for as_of in as_ofs)
+
+
+_SEARCHED: ContextVar[_Searched | None] = ContextVar("third_next_searched", default=None)
+
+
+@contextmanager
+def searched_together(
+    conn: Connection, as_ofs: Collection[dt.datetime], filters: Filters, rules: Rules
+) -> Iterator[None]:
+    """Within the block, third next available for any of ``as_ofs`` (with these filters and
+    rules) comes from one search made here: a page that needs the current value, the previous
+    period's and each week's searches once instead of once per caller (the search's cost is
+    mostly reading the days it shares between them)."""
+    wanted = sorted(set(as_ofs))
+    frames = third_next_available_at(conn, wanted, filters, rules) if wanted else []
+    token = _SEARCHED.set(_Searched(filters, rules, dict(zip(wanted, frames, strict=True))))
+    try:
+        yield
+    finally:
+        _SEARCHED.reset(token)
 
 
 # --- the groups of a breakdown ------------------------------------------------------------------
@@ -764,5 +801,6 @@ __all__ = [
     "open_slots",
     "overlapping",
     "third_next_available",
+    "searched_together",
     "third_next_available_at",
 ]

@@ -29,6 +29,7 @@ from dashboard.metrics import (
     utilization,
     waitlist,
 )
+from dashboard.metrics.availability import searched_together
 from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules
 from dashboard.metrics.grouping import DaySums, appointment_day_sums, frame
 from dashboard.metrics.report import ALL_KEYS, AREA_OF_KEY, AREAS, plain
@@ -273,20 +274,18 @@ def _rows(values: Sequence[Mapping[str, Any]], area: ModuleType, counts: frozens
     return [{key: plain(table[key].iloc[n]) for key in area.KEYS} for n in range(len(values))]
 
 
-def periods_and_weeks(
+def _areas(
     conn: Connection,
     periods: Sequence[Period],
     window: Period,
+    weeks: Sequence[tuple[dt.date, Period]],
     filters: Filters,
     rules: Rules,
     keys: Sequence[str],
-    cohorts: Sequence[Period] = (),
-) -> tuple[list[dict[str, Any]], pd.DataFrame, list[dict[str, Any]]]:
-    """Every key of each of ``periods`` (``report.practice_metrics``), ``weekly(window,
-    keys)``, and the cohort rates of each of ``cohorts`` (``engagement.practice_values``): the
-    areas of ``MANY_PERIODS`` read once for the periods, the weeks and the cohorts together;
-    the others compute each period and their weeks as ``weekly`` does."""
-    weeks = week_periods(window)
+    cohorts: Sequence[Period],
+) -> tuple[list[dict[str, Any]], dict[ModuleType, pd.DataFrame], list[dict[str, Any]]]:
+    """``periods_and_weeks``' reads, area by area: each period's keys, the weekly frame of
+    each area charted, and the cohort rates."""
     cohort_values: list[dict[str, Any]] = []
     appointments: DaySums | None = None
     values: list[dict[str, Any]] = [{} for _ in periods]
@@ -317,6 +316,32 @@ def periods_and_weeks(
             value.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
         if area in wanted and weeks:
             weekly_frames[area] = ALL_WEEKS[area](conn, window, filters, rules, weeks, keys)
+    return values, weekly_frames, cohort_values
+
+
+def periods_and_weeks(
+    conn: Connection,
+    periods: Sequence[Period],
+    window: Period,
+    filters: Filters,
+    rules: Rules,
+    keys: Sequence[str],
+    cohorts: Sequence[Period] = (),
+) -> tuple[list[dict[str, Any]], pd.DataFrame, list[dict[str, Any]]]:
+    """Every key of each of ``periods`` (``report.practice_metrics``), ``weekly(window,
+    keys)``, and the cohort rates of each of ``cohorts`` (``engagement.practice_values``): the
+    areas of ``MANY_PERIODS`` read once for the periods, the weeks and the cohorts together;
+    the others compute each period and their weeks as ``weekly`` does."""
+    weeks = week_periods(window)
+    # Third next available as of every period's and (if charted) every week's as-of: one
+    # slot search, which the waitlist area's calls all read.
+    as_ofs = [period.as_of for period in periods]
+    if "third_next_available_days" in keys:
+        as_ofs += [week.as_of for _, week in weeks]
+    with searched_together(conn, as_ofs, filters, rules):
+        values, weekly_frames, cohort_values = _areas(
+            conn, periods, window, weeks, filters, rules, keys, cohorts
+        )
     mondays = pd.Index([monday for monday, _ in weeks], name=WEEK, dtype=object)
     if not weeks:
         empty = {key: pd.Series(dtype="float64") for key in keys}

@@ -13,8 +13,12 @@ import datetime as dt
 
 import pytest
 
-from dashboard.metrics import access
-from dashboard.metrics.availability import third_next_available, third_next_available_at
+from dashboard.metrics import access, availability
+from dashboard.metrics.availability import (
+    searched_together,
+    third_next_available,
+    third_next_available_at,
+)
 from dashboard.metrics.common import Filters, Period, Rules
 from db.engine import Database
 from tests.factory import Practice
@@ -96,3 +100,33 @@ def test_weekly_under_a_clinician_filter(built: Database) -> None:
         weekly = access.third_next_available_weekly(conn, PERIOD, Filters(clinician="C2"), RULES)
     assert weekly["clinician_id"].tolist() == ["C2"] * 4
     assert weekly["third_next_available_days"].tolist() == EXPECTED["C2"]
+
+
+def test_a_search_made_together_serves_the_as_ofs_it_covers(
+    built: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searches: list[int] = []
+    search = availability._search
+
+    def counted(conn, as_ofs, filters, rules):  # type: ignore[no-untyped-def]
+        searches.append(len(as_ofs))
+        return search(conn, as_ofs, filters, rules)
+
+    monkeypatch.setattr(availability, "_search", counted)
+    with built.read() as conn, searched_together(conn, AS_OFS[1:], Filters(), RULES):
+        assert searches == [3]  # one search for the three as-ofs of the block
+        last = third_next_available(conn, AS_OFS[3], Filters(), RULES)
+        middle = third_next_available_at(conn, AS_OFS[1:3], Filters(), RULES)
+        assert searches == [3]  # both read what it found
+        first = third_next_available(conn, AS_OFS[0], Filters(), RULES)  # not covered
+        one = third_next_available(conn, AS_OFS[3], Filters(clinician="C2"), RULES)  # other filter
+        assert searches == [3, 1, 1]
+    with built.read() as conn:
+        after = third_next_available(conn, AS_OFS[3], Filters(), RULES)
+    assert searches == [3, 1, 1, 1]  # outside the block, a search of its own
+    assert _days(last) == _days(after) == {c: values[3] for c, values in EXPECTED.items()}
+    assert [_days(frame) for frame in middle] == [
+        {c: values[n] for c, values in EXPECTED.items()} for n in (1, 2)
+    ]
+    assert _days(first) == {c: values[0] for c, values in EXPECTED.items()}
+    assert _days(one) == {"C2": EXPECTED["C2"][3]}
