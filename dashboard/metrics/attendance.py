@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection
 
+from dashboard.metrics.appointment_days import COUNT_KEYS, status_day_sums
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -25,7 +26,6 @@ from dashboard.metrics.common import (
 from dashboard.metrics.grouping import (
     DIMENSIONS,
     DaySums,
-    appointment_day_sums,
     appointment_sums,
     check_dimension,
     count_if,
@@ -33,7 +33,6 @@ from dashboard.metrics.grouping import (
 )
 from db.models import Appointment
 
-COUNT_KEYS = ("completed", "no_show", "late_cancel", "cancelled_client", "cancelled_clinician")
 KEYS: tuple[str, ...] = (
     *COUNT_KEYS,
     "no_show_rate",
@@ -75,7 +74,7 @@ def practice_values(
     if not periods:
         return []
     if by_day is None:  # else read with the other appointment sums (trends)
-        by_day = appointment_day_sums(conn, periods, filters, status_counts(rules))
+        by_day = status_day_sums(conn, periods, filters, rules)
     return [
         from_counts({key: by_day.total(key, period, past=True) for key in COUNT_KEYS})
         for period in periods

@@ -167,17 +167,6 @@ def day_sums(
     )
 
 
-def appointment_day_sums(
-    conn: Connection,
-    periods: Sequence[Period],
-    filters: Filters,
-    sums: Mapping[str, ColumnElement[Any]],
-) -> DaySums:
-    """``day_sums`` of the appointments that pass the filters, by their start."""
-    conditions = appointment_conditions(filters)
-    return day_sums(conn, Appointment.__table__, Appointment.start_at, sums, conditions, periods)
-
-
 # --- clients: filter table, "clients" column ----------------------------------------------------
 
 
@@ -302,7 +291,6 @@ __all__ = [
     "DIMENSIONS",
     "PRACTICE",
     "DaySums",
-    "appointment_day_sums",
     "appointment_group_column",
     "appointment_sums",
     "check_dimension",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -49,6 +49,46 @@ class epoch_microsecond(FunctionElement[int]):  # noqa: N801
     type = BigInteger()
     inherit_cache = True
     name = "epoch_microsecond"
+
+
+class start_day(FunctionElement[Any]):  # noqa: N801
+    """The date of a naive timestamp as the database sorts it: on SQLite the stored text's
+    first ten characters ('YYYY-MM-DD'), spelled exactly as the expression index of migration
+    0007 so that a query grouped by it reads that index in order; on PostgreSQL a DATE."""
+
+    inherit_cache = True
+    name = "start_day"
+
+
+@compiles(start_day, "sqlite")
+def _start_day_sqlite(element: start_day, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"substr({arg}, 1, 10)"
+
+
+@compiles(start_day, "postgresql")
+def _start_day_pg(element: start_day, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CAST({arg} AS DATE)"
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801
+    """A column the SQLite planner must not pick an index for (its unary ``+``): a filter
+    that would otherwise lead a read through the wrong index. Plain elsewhere."""
+
+    type = String()
+    inherit_cache = True
+    name = "unindexed"
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_pg(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
 
 
 @compiles(epoch_day, "sqlite")

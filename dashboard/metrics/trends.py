@@ -29,9 +29,10 @@ from dashboard.metrics import (
     utilization,
     waitlist,
 )
+from dashboard.metrics.appointment_days import status_day_sums
 from dashboard.metrics.availability import searched_together
 from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules
-from dashboard.metrics.grouping import DaySums, appointment_day_sums, frame
+from dashboard.metrics.grouping import DaySums, frame
 from dashboard.metrics.report import ALL_KEYS, AREA_OF_KEY, AREAS, plain
 from db.timeutil import day_start
 
@@ -298,8 +299,7 @@ def _areas(
             if area in (utilization, attendance):
                 # One read of the appointments for both areas.
                 if appointments is None:
-                    sums = {**utilization.day_minute_sums(rules), **attendance.status_counts(rules)}
-                    appointments = appointment_day_sums(conn, every, filters, sums)
+                    appointments = status_day_sums(conn, every, filters, rules)
                 found = area.practice_values(conn, every, filters, rules, appointments)
             elif area is engagement:
                 found = engagement.practice_values(conn, every, filters, rules, cohorts=cohorts)

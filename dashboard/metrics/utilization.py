@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
+from dashboard.metrics.appointment_days import status_day_sums
 from dashboard.metrics.availability import available_intervals
 from dashboard.metrics.common import (
     Filters,
@@ -32,7 +33,6 @@ from dashboard.metrics.grouping import (
     DIMENSIONS,
     PRACTICE,
     DaySums,
-    appointment_day_sums,
     appointment_sums,
     check_dimension,
     count_if,
@@ -66,15 +66,6 @@ def minute_sums(period: Period, rules: Rules) -> dict[str, ColumnElement[int]]:
     }
 
 
-def day_minute_sums(rules: Rules) -> dict[str, ColumnElement[int]]:
-    """``minute_sums`` without the as-of, for ``grouping.day_sums`` (which applies it)."""
-    return {
-        "booked_minutes": func.sum(case((is_held(rules), Appointment.duration_min), else_=0)),
-        "kept_minutes": func.sum(case((is_kept(), Appointment.duration_min), else_=0)),
-        "kept_sessions": count_if(is_kept()),
-    }
-
-
 def practice_values(
     conn: Connection,
     periods: Sequence[Period],
@@ -87,7 +78,7 @@ def practice_values(
     if not periods:
         return []
     if by_day is None:  # else read with the other appointment sums (trends)
-        by_day = appointment_day_sums(conn, periods, filters, day_minute_sums(rules))
+        by_day = status_day_sums(conn, periods, filters, rules)
     span = span_of(periods)
     intervals = available_intervals(conn, span.start, span.end, filters)
     # Each interval lies on one date: its epoch day.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import event, literal, select
 from sqlalchemy.types import Date, DateTime
 
-from dashboard.metrics.sqlfn import epoch_day, epoch_minute, epoch_week
+from dashboard.metrics.appointment_days import status_day_sums
+from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.sqlfn import epoch_day, epoch_minute, epoch_week, start_day
 from db.engine import Database
 
 EPOCH = dt.date(1970, 1, 1)
@@ -31,3 +34,27 @@ def test_epoch_day_and_minute(db: Database) -> None:
     # 2026-03-08 is a Sunday and 2026-03-09 a Monday: they fall in consecutive weeks.
     monday = (dt.date(2026, 3, 2) - EPOCH).days
     assert week == (monday + 3) // 7
+
+
+def test_start_day_is_the_date_and_reads_the_day_index(db: Database) -> None:
+    moment = dt.datetime(2026, 3, 8, 23, 59, 30)
+    with db.read() as conn:
+        day = conn.execute(select(start_day(literal(moment, DateTime())))).scalar_one()
+        assert str(day) == "2026-03-08"
+        if db.engine.dialect.name != "sqlite":
+            return
+        # The read by day and status walks migration 0007's index in order: no sort.
+        captured: list[tuple[str, Any]] = []
+
+        def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            captured.append((statement, parameters))
+
+        event.listen(conn, "before_cursor_execute", keep)
+        period = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8), dt.datetime(2026, 3, 9))
+        status_day_sums(conn, [period], Filters(), Rules())
+        event.remove(conn, "before_cursor_execute", keep)
+        statement, parameters = captured[-1]
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "ix_appointments_day_status" in details
+    assert "TEMP B-TREE" not in details

@@ -1,0 +1,144 @@
+"""The appointment sums of utilization and attendance by day, from one read grouped by day and
+stored status.
+
+Utilization wants held and kept minutes and kept sessions, attendance the count of each
+effective status; both by day, before or after the split moment (``grouping.DaySums``). Written
+as one SQL sum per key, every row evaluated each key's status expression and SQLite sorted the
+rows by an expression of their day. Here the database only groups by the day and the stored
+status (in index order on SQLite, migration 0007) and counts, per group, the rows, their
+minutes, the client cancellations that are late by the rules, and the same before the split;
+the statuses' meaning (metrics.md "Appointment statuses") is applied to those few thousand
+groups in Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+
+from dashboard.metrics.common import Filters, Period, Rules, appointment_conditions
+from dashboard.metrics.grouping import DaySums, day_number, span_of, split_moment
+from dashboard.metrics.sqlfn import start_day, unindexed
+from db.models import Appointment, Client
+from db.vocab import HELD_STATUSES, KEPT_STATUSES
+
+COUNT_KEYS = ("completed", "no_show", "late_cancel", "cancelled_client", "cancelled_clinician")
+SUM_KEYS = ("booked_minutes", "kept_minutes", "kept_sessions", *COUNT_KEYS)
+# What each group is counted by: rows and minutes, all of them and the late client
+# cancellations among them.
+PARTS = ("rows", "minutes", "late_rows", "late_minutes")
+
+
+def status_day_sums(
+    conn: Connection, periods: Sequence[Period], filters: Filters, rules: Rules
+) -> DaySums:
+    """``SUM_KEYS`` of the appointments that pass the filters, by the day of their start and by
+    its being before ``split_moment(periods)``: one read for every period, and one of the
+    split's own day before the split."""
+    span, split = span_of(periods), split_moment(periods)
+    day = start_day(Appointment.start_at)
+    conditions = _conditions(filters)
+    whole = _read(conn, rules, day, [*_in_span(conn, day, span, filters), *conditions])
+    before: dict[tuple[int, str], list[int]] = {}
+    if split is not None and span.start <= split.date() <= span.end:
+        moments = [Appointment.start_at >= _midnight(split), Appointment.start_at < split]
+        before = _read(conn, rules, day, [*moments, *conditions])
+    totals: dict[tuple[int, bool], dict[str, int]] = {}
+    for (number, status), counted in whole.items():
+        earlier = before.get((number, status), [0] * len(PARTS))
+        later = [a - b for a, b in zip(counted, earlier, strict=True)]
+        for is_before, part in ((True, earlier), (False, later)):
+            if part[0]:
+                sums = totals.setdefault((number, is_before), dict.fromkeys(SUM_KEYS, 0))
+                _add(sums, status, dict(zip(PARTS, part, strict=True)))
+    keys = sorted(totals)
+    return DaySums(
+        np.array([number for number, _ in keys], dtype=np.int64),
+        np.array([is_before for _, is_before in keys], dtype=bool),
+        {name: np.array([totals[k][name] for k in keys], dtype=np.int64) for name in SUM_KEYS},
+    )
+
+
+def _read(
+    conn: Connection, rules: Rules, day: Any, conditions: Sequence[ColumnElement[bool]]
+) -> dict[tuple[int, str], list[int]]:
+    """``PARTS`` of the appointments meeting ``conditions``, by day number and stored status."""
+    late = and_(
+        Appointment.status == "cancelled_client",
+        Appointment.cancel_lead_min.is_not(None),
+        Appointment.cancel_lead_min < rules.late_cancel_minutes,
+    )
+    minutes = Appointment.duration_min
+    stmt = (
+        select(
+            day,
+            Appointment.status,
+            func.count(),
+            func.sum(minutes),
+            func.sum(case((late, 1), else_=0)),
+            func.sum(case((late, minutes), else_=0)),
+        )
+        .where(*conditions)
+        .group_by(day, Appointment.status)
+    )
+    return {
+        (day_number(_as_date(row[0])), row[1]): [int(value or 0) for value in row[2:]]
+        for row in conn.execute(stmt)
+    }
+
+
+def _midnight(moment: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(moment.date(), dt.time())
+
+
+def _in_span(
+    conn: Connection, day: Any, span: Period, filters: Filters
+) -> list[ColumnElement[bool]]:
+    """The span's days: on SQLite as a range of the indexed day text (the index of migration
+    0007 is then read from its first day to its last), elsewhere, or for one clinician (whose
+    own index holds a few hundred rows of the span), as a range of the start."""
+    if conn.dialect.name == "sqlite" and not filters.clinician:
+        return [day >= span.start.isoformat(), day <= span.end.isoformat()]
+    return [Appointment.start_at >= span.start_at, Appointment.start_at < span.end_at]
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """``appointment_conditions``, the program's client list applied to each row read rather
+    than leading the read: on SQLite, seeking every appointment of thousands of clients and
+    sorting them cost more than one ordered pass over the day index."""
+    conditions = appointment_conditions(dataclasses.replace(filters, program=None))
+    if filters.program:
+        clients = select(Client.client_id).where(Client.program == filters.program)
+        conditions.append(unindexed(Appointment.client_id).in_(clients))
+    return conditions
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _add(sums: dict[str, int], status: str, part: dict[str, int]) -> None:
+    """One group's rows into the day's sums, a late client cancellation counting as
+    ``late_cancel`` (held) everywhere."""
+    rows, minutes = part["rows"], part["minutes"]
+    if status == "cancelled_client":
+        late_rows, late_minutes = part["late_rows"], part["late_minutes"]
+        sums["cancelled_client"] += rows - late_rows
+        sums["late_cancel"] += late_rows
+        sums["booked_minutes"] += late_minutes
+        return
+    if status in COUNT_KEYS:
+        sums[status] += rows
+    if status in HELD_STATUSES:
+        sums["booked_minutes"] += minutes
+    if status in KEPT_STATUSES:
+        sums["kept_minutes"] += minutes
+        sums["kept_sessions"] += rows
+
+
+__all__ = ["SUM_KEYS", "status_day_sums"]

@@ -1,0 +1,117 @@
+"""Appointment sums by day (``appointment_days.status_day_sums``, what utilization, attendance
+and the overview's trends read) on a hand-built week, worked out from metrics.md's statuses:
+held, kept, late client cancellations counted as late_cancel, past = before the as-of.
+
+Calendar: 2026-03-02 is a Monday. The split as-of is Tuesday 03-03 12:00.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.metrics import attendance, utilization
+from dashboard.metrics.appointment_days import status_day_sums
+from dashboard.metrics.common import Filters, Period, Rules
+from db.engine import Database
+from tests.factory import Practice
+from tests.metrics.areas import D, T
+
+WEEK = Period(D("2026-03-02"), D("2026-03-08"), T("2026-03-03T12:00"))
+MONDAY = Period(D("2026-03-02"), D("2026-03-02"), T("2026-03-03T00:00"))
+
+
+@pytest.fixture
+def week(practice: Practice) -> Database:
+    practice.clinician("C1")
+    practice.client("K1", primary="C1", program="Adult")
+    practice.client("K2", primary="C1", program="Youth")
+    add = practice.appointment
+    # Monday: kept 60, no-show 45, a client cancellation 30 minutes before (late: held, 50),
+    # one two days before (not late, not held), a clinician cancellation.
+    add("A1", "K1", "C1", "2026-03-02T09:00", minutes=60)
+    add("A2", "K1", "C1", "2026-03-02T10:00", minutes=45, status="no_show")
+    add("A3", "K1", "C1", "2026-03-02T11:00", minutes=50, status="cancelled_client",
+        cancelled_at="2026-03-02T10:30")  # fmt: skip
+    add("A4", "K1", "C1", "2026-03-02T12:00", status="cancelled_client",
+        cancelled_at="2026-02-28T12:00")  # fmt: skip
+    add("A5", "K1", "C1", "2026-03-02T13:00", minutes=30, status="cancelled_clinician")
+    # Tuesday, the as-of's day: before 12:00 a kept 60 and a stored late_cancel 90 (Youth);
+    # after it a scheduled 60 and a no-show 60, both held and neither past.
+    add("A6", "K2", "C1", "2026-03-03T09:00", minutes=60)
+    add("A8", "K2", "C1", "2026-03-03T11:00", minutes=90, status="late_cancel")
+    add("A7", "K1", "C1", "2026-03-03T14:00", minutes=60, status="scheduled")
+    add("A10", "K1", "C1", "2026-03-03T15:00", minutes=60, status="no_show")
+    # Thursday: kept after the as-of (held, not past); the next Monday: outside the week.
+    add("A9", "K1", "C1", "2026-03-05T09:00", minutes=60)
+    add("A11", "K1", "C1", "2026-03-09T09:00", minutes=60)
+    return practice.db
+
+
+def _totals(db: Database, period: Period, filters: Filters, rules: Rules) -> dict[str, int]:
+    with db.read() as conn:
+        sums = status_day_sums(conn, [WEEK, MONDAY], filters, rules)
+    booked = {"booked_minutes": sums.total("booked_minutes", period, past=False)}
+    past = ("kept_minutes", "kept_sessions", *attendance.COUNT_KEYS)
+    return booked | {key: sums.total(key, period, past=True) for key in past}
+
+
+def test_the_week_and_its_monday_from_one_read(week: Database) -> None:
+    # Held in the week: 60 + 45 + 50 (A3, late) + 60 + 90 + 60 + 60 + 60 (A9) = 485.
+    assert _totals(week, WEEK, Filters(), Rules()) == {
+        "booked_minutes": 485,
+        "kept_minutes": 120,  # A1, A6; A9 is after the as-of
+        "kept_sessions": 2,
+        "completed": 2,
+        "no_show": 1,  # A2; A10 is after the as-of
+        "late_cancel": 2,  # A3 (moved), A8 (stored)
+        "cancelled_client": 1,  # A4
+        "cancelled_clinician": 1,
+    }
+    # Monday alone, as of its own midnight: A1..A5.
+    assert _totals(week, MONDAY, Filters(), Rules()) == {
+        "booked_minutes": 155,
+        "kept_minutes": 60,
+        "kept_sessions": 1,
+        "completed": 1,
+        "no_show": 1,
+        "late_cancel": 1,
+        "cancelled_client": 1,
+        "cancelled_clinician": 1,
+    }
+
+
+def test_the_rules_late_threshold_and_a_program_filter(week: Database) -> None:
+    # With a 15-minute threshold A3 (30 minutes' notice) is an ordinary client cancellation.
+    quarter = _totals(week, WEEK, Filters(), Rules(late_cancel_hours=0.25))
+    assert (quarter["booked_minutes"], quarter["late_cancel"], quarter["cancelled_client"]) == (
+        435,
+        1,
+        2,
+    )
+    # Youth is K2's: A6 and A8.
+    youth = _totals(week, WEEK, Filters(program="Youth"), Rules())
+    assert youth == {
+        "booked_minutes": 150,
+        "kept_minutes": 60,
+        "kept_sessions": 1,
+        "completed": 1,
+        "no_show": 0,
+        "late_cancel": 1,
+        "cancelled_client": 0,
+        "cancelled_clinician": 0,
+    }
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(program="Adult"), Filters(clinician="C1")])
+def test_the_areas_many_periods_agree_with_their_definitions(
+    week: Database, filters: Filters
+) -> None:
+    rules = Rules()
+    with week.read() as conn:
+        for area in (utilization, attendance):
+            many = area.practice_values(conn, [WEEK, MONDAY], filters, rules)
+            for period, values in zip([WEEK, MONDAY], many, strict=True):
+                one = area.compute(conn, period, filters, rules).iloc[0].to_dict()
+                one = {k: None if pd.isna(v) else v for k, v in one.items()}
+                assert {k: values[k] for k in one} == pytest.approx(one)
