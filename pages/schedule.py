@@ -20,22 +20,17 @@ from dashboard.auth import validate as v
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.paged_grid import PagedGrid
-from dashboard.figures.schedule import STATUS_LABELS, timeline
+from dashboard.figures.schedule import STATUS_LABELS
 from dashboard.figures.schedule_lists import appointment_rows as grid_rows
 from dashboard.metrics.schedule import status_counts
-from dashboard.metrics.schedule_rows import (
-    appointment_rows,
-    day_hours,
-    timeline_clinicians,
-    timeline_shading,
-)
+from dashboard.metrics.schedule_rows import appointment_rows
 from dashboard.roles import FRONT_DESK
 from pages import schedule_bar as bar
-from pages import schedule_fill, schedule_print, schedule_slots, schedule_status
+from pages import schedule_fill, schedule_print, schedule_slots, schedule_status, schedule_timeline
 from pages.schedule_counts import count_cards
 from pages.schedule_print import PRINT_SHEET, print_button, print_sheet, print_sheet_placeholder
 from pages.schedule_status import APPOINTMENTS_GRID, REFRESH, SELECTION
-from pages.schedule_timeline import slim
+from pages.schedule_timeline import TIMELINE, schedule_figure
 
 dash.register_page(
     __name__,
@@ -46,7 +41,7 @@ dash.register_page(
     nav=10,
 )
 
-HEADING, COUNTS, TIMELINE = "sch-heading", "sch-counts", "sch-timeline"
+HEADING, COUNTS = "sch-heading", "sch-counts"
 EXPORT = "sch-export"
 STATUS_CLASSES = {
     f"status-{key.replace('_', '-')}": f"params.data && params.data.status_key == '{key}'"
@@ -74,6 +69,7 @@ schedule_status.register()
 schedule_slots.register()
 schedule_fill.register()
 schedule_print.register()
+schedule_timeline.register()
 
 
 def layout(**query: Any) -> html.Div:
@@ -169,17 +165,15 @@ APPOINTMENTS.register(
     cache=True,
 )
 def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
-    """The heading, counts and timeline; the list reloads its rows (``APPOINTMENTS``)."""
+    """The heading, counts and timeline (a week of many clinicians: the overview heatmap);
+    the list reloads its rows (``APPOINTMENTS``)."""
     *filters, _refresh, selection, reloads = values
     start, end, scoped = bar.scoped_window(ctx, filters)
     frame = _appointments(ctx, filters)
     ctx.note_clients(frame["client_id"])
     with ctx.db.read() as conn:
         counts = status_counts(conn, *bar.moments(start, end), scoped, ctx.rules)
-        rows = timeline_clinicians(conn, start, end, scoped, frame)
-        hours = day_hours(frame)
-        shading = timeline_shading(conn, start, end, scoped, [cid for cid, _ in rows], hours)
-    figure = slim(timeline(frame, shading, rows, start, end, hours, now=ctx.now()))
+    figure = schedule_figure(ctx, start, end, scoped, frame, filters[-1] or None)
     # A pick the reloaded list no longer holds is dropped; one it holds stays picked (the
     # grid keeps a selection by row id while it reloads its rows).
     picked = selection[0]["appointment_id"] if selection else None

@@ -2,7 +2,9 @@
 
 Open slots, next available and third next available come from ``availability`` through
 ``metrics.schedule_rows``; the ranking of waitlist entries for a slot is
-``metrics.matching.rank_waitlist``. This module lays them out and wires them.
+``metrics.matching.rank_waitlist``. This module lays them out and wires them. The open slots
+are paged on the server (``SLOTS``): a week of 200 clinicians' open slots was 304 KB in one
+response (issue 8: at most 150 KB).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.components import columns as col
 from dashboard.components.export import EXPORT_CLICKS, export_buttons, export_io, send_table
 from dashboard.components.grid import grid
+from dashboard.components.paged_grid import PagedGrid
 from dashboard.components.states import empty
 from dashboard.figures.schedule_lists import next_available_rows, slot_rows
 from dashboard.metrics.schedule_rows import next_available, open_slot_rows
@@ -40,6 +43,14 @@ SLOT_COLUMNS = [
     {"field": "accepting", "headerName": "New clients"},
     {"field": "freed", "headerName": "Freed by", "minWidth": 140},
 ]
+# Each row also carries what the fill list reads from a pick: clinician_id, start_at, end_at.
+SLOTS = PagedGrid(
+    SLOTS_GRID,
+    SLOT_COLUMNS,
+    row_id="slot_id",
+    selectable=True,
+    no_rows="No open slots on these dates for these filters.",
+)
 NEXT_COLUMNS = [
     {"field": "clinician", "headerName": "Clinician", "minWidth": 160},
     {"field": "program", "headerName": "Program"},
@@ -93,7 +104,7 @@ def section() -> html.Section:
                 ],
                 className="d-flex align-items-start",
             ),
-            grid(SLOTS_GRID, SLOT_COLUMNS, row_id="slot_id", height=380, selectable=True),
+            SLOTS.component(height=380),
         ],
         className="d-print-none",
     )
@@ -115,6 +126,11 @@ def _slot_rows(ctx: CallbackContext, values: list[Any]) -> pd.DataFrame:
     return slot_rows(slots)
 
 
+def _slot_page_rows(ctx: CallbackContext, *values: Any) -> pd.DataFrame:
+    """Every open slot in the user's scope, as ``SLOTS`` pages them."""
+    return _slot_rows(ctx, list(values))
+
+
 def _next_rows(ctx: CallbackContext, values: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     with ctx.db.read() as conn:
         per, programs = next_available(conn, ctx.now(), _filters(ctx, values), ctx.rules)
@@ -127,24 +143,40 @@ def _next_rows(ctx: CallbackContext, values: list[Any]) -> tuple[pd.DataFrame, p
 def register() -> None:
     """Register the open-slot and fill-from-waitlist callbacks with the app being built."""
 
+    SLOTS.register(
+        rows=_slot_page_rows,
+        states=bar.STATES,
+        validators=bar.VALIDATORS,
+        roles=FRONT_DESK,
+        target="schedule.slot_rows",
+    )
+
     @dash.callback(
-        Output(SLOTS_GRID, "rowData"),
+        SLOTS.reload_output(),
+        Output(SLOTS_GRID, "selectedRows"),
         Output(NEXT_GRID, "rowData"),
         Output(PROGRAM_TABLE, "children"),
         *bar.INPUTS,
         Input(REFRESH, "data"),
+        SLOTS.reload_state(),
     )
-    @secure_callback(roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored()], cache=True)
+    @secure_callback(
+        roles=FRONT_DESK,
+        args=[*bar.VALIDATORS, v.ignored(), SLOTS.reload_validator()],
+        cache=True,
+    )
     def show_slots(ctx: CallbackContext, *values: Any) -> list[Any]:
-        values = list(values[:-1])
-        slots = _slot_rows(ctx, values)
-        clinicians, programs = _next_rows(ctx, values)
+        """Next available by clinician and program; the open slots reload their rows, and a
+        pick among the old ones is dropped (the fill list must not open on a slot no longer
+        shown)."""
+        *filters, _refresh, reloads = values
+        clinicians, programs = _next_rows(ctx, filters)
         table = (
             dbc.Table.from_dataframe(programs, striped=True, size="sm", className="small")
             if len(programs)
             else empty("No clinician accepting new clients passes these filters.")
         )
-        return [col.records(slots), col.records(clinicians), table]
+        return [SLOTS.reloaded(reloads), [], col.records(clinicians), table]
 
     for prefix, name in ((SLOTS_EXPORT, "open-slots"), (NEXT_EXPORT, "next-available")):
         _register_export(prefix, name)

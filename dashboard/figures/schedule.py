@@ -1,16 +1,19 @@
 """The schedule timeline: clinician rows across the time of day, appointments coloured by
 status (and named by it in the legend and the hover text), telehealth marked with a pattern
-and "TH", time off and unavailable time shaded."""
+and "TH", time off and unavailable time shaded. And the week's overview of many clinicians:
+a clinician × day heatmap of how many appointments each holds."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures.theme import TEMPLATE, empty_figure
+from db.vocab import HELD_STATUSES
 
 STATUS_LABELS = {
     "scheduled": "Scheduled",
@@ -39,8 +42,23 @@ SHADES = {
     "unavailable": ("Unavailable", "#e9ecef", ""),
     "time_off": ("Time off", "#ced4da", "/"),
 }
-MODALITY_WORDS = {"in_person": "in person", "telehealth": "telehealth"}
 ROW_HEIGHT = 30
+HEAT_ROW_HEIGHT = 22
+# What a heatmap cell's hover splits the day's appointments into, in this order.
+HEAT_PARTS = (
+    ("scheduled", "confirmed"),
+    ("checked_in",),
+    ("completed",),
+    ("no_show", "late_cancel"),
+    ("cancelled_client", "cancelled_clinician", "rescheduled"),
+)
+HEAT_HOVER = (
+    "<b>%{text}</b> · %{x|%a %b %-d}<br>%{z} {counted}<br>"
+    "booked %{customdata[0]} h of %{customdata[1]} h available<br>"
+    "%{customdata[2]} scheduled or confirmed · %{customdata[3]} checked in · "
+    "%{customdata[4]} completed<br>%{customdata[5]} no-show or late cancel · "
+    "%{customdata[6]} cancelled or rescheduled<extra></extra>"
+)
 MS_PER_MINUTE = 60_000
 
 
@@ -75,22 +93,33 @@ def _shading_traces(shading: pd.DataFrame, labels: dict[str, str]) -> list[go.Ba
     return traces
 
 
+def _where(telehealth: bool, location: object) -> str:
+    """Telehealth and the location, whichever there are."""
+    parts = ["telehealth"] if telehealth else []
+    return " · ".join(parts + ([location] if isinstance(location, str) and location else []))
+
+
 def _appointment_trace(
-    status: str, part: pd.DataFrame, labels: dict[str, str], show_text: bool
+    status: str, part: pd.DataFrame, labels: dict[str, str], one_day: bool
 ) -> go.Bar:
+    """One status's bars. The client is each bar's text (drawn on a day, only hovered on a
+    week) and the hover's details say the rest once (issue 8: the client twice and the weekday
+    on every bar of a day made a busy day's figure near 150 KB)."""
     label = STATUS_LABELS.get(status, status)
     telehealth = (part["modality"] == "telehealth").tolist()
     starts = pd.to_datetime(part["start_at"])
     ends = pd.to_datetime(part["end_at"])
-    when = (starts.dt.strftime("%a %H:%M") + "–" + ends.dt.strftime("%H:%M")).tolist()
+    when = starts.dt.strftime("%H:%M" if one_day else "%a %H:%M") + "–" + ends.dt.strftime("%H:%M")
     text = [
         f"{'TH · ' if th else ''}{client}"
         for th, client in zip(telehealth, part["client"], strict=True)
     ]
+    # Two fields, the line break in the template: "<br>" in each would travel as 14 escaped
+    # characters. In person is the default and goes unsaid; telehealth is said.
     details = [
-        f"{w}<br>{client} · {service}<br>{MODALITY_WORDS.get(mod, mod)} · {loc or ''}"
-        for w, client, service, mod, loc in zip(
-            when, part["client"], part["service"], part["modality"], part["location"], strict=True
+        [f"{w} · {service.replace('_', ' ')}", _where(th, loc)]
+        for w, service, th, loc in zip(
+            when, part["service"], telehealth, part["location"], strict=True
         )
     ]
     return go.Bar(
@@ -112,12 +141,14 @@ def _appointment_trace(
                 "solidity": 0.15,
             },
         },
-        text=text if show_text else None,
-        textposition="inside",
+        text=text,
+        textposition="inside" if one_day else "none",
         insidetextanchor="start",
         textfont={"size": 10},
         customdata=details,
-        hovertemplate=f"<b>{label}</b><br>%{{customdata}}<extra></extra>",
+        hovertemplate=(
+            f"<b>{label}</b> · %{{text}}<br>%{{customdata[0]}}<br>%{{customdata[1]}}<extra></extra>"
+        ),
     )
 
 
@@ -143,7 +174,7 @@ def timeline(
     for status in STATUS_LABELS:
         part = appointments[appointments["status"] == status]
         if not part.empty:
-            figure.add_trace(_appointment_trace(status, part, labels, show_text=one_day))
+            figure.add_trace(_appointment_trace(status, part, labels, one_day))
     first = dt.datetime.combine(start, dt.time(hours[0]))
     last = dt.datetime.combine(end, dt.time()) + dt.timedelta(hours=hours[1])
     xaxis: dict = {"type": "date", "range": [first.isoformat(), last.isoformat()], "side": "top"}
@@ -171,4 +202,75 @@ def timeline(
     return figure
 
 
-__all__ = ["STATUS_COLOURS", "STATUS_LABELS", "timeline"]
+def _cells(totals: pd.DataFrame, ids: list[str], dates: list[dt.date]) -> pd.DataFrame:
+    """One row per clinician and date, in row-major order (zeros where nothing is)."""
+    full = pd.MultiIndex.from_product([ids, dates], names=["clinician_id", "day"])
+    return totals.set_index(["clinician_id", "day"]).reindex(full, fill_value=0)
+
+
+def week_heatmap(
+    totals: pd.DataFrame,
+    rows: Sequence[tuple[str, str]],
+    start: dt.date,
+    end: dt.date,
+    counted: Collection[str],
+) -> go.Figure:
+    """Clinician × day (``totals``: ``metrics.schedule_rows.day_totals``): each cell the
+    appointments of the ``counted`` statuses that day, its hover the booked and available hours
+    and the statuses behind them. A cell per clinician and day instead of a bar per appointment
+    keeps a week of 200 clinicians small (issue 8: a response at most 150 KB). Rows are
+    clinician ids (what a click reports, as the cell's y) labelled with names; a day with
+    neither availability nor appointments is left blank."""
+    if not rows:
+        return empty_figure("No clinician works or is booked on these days")
+    labels = _labels(rows)
+    ids = [cid for cid, _ in rows]
+    dates = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    cells = _cells(totals, ids, dates)
+    shape = (len(ids), len(dates))
+    statuses = list(STATUS_LABELS)
+    count = cells[[s for s in statuses if s in counted]].sum(axis=1).to_numpy().reshape(shape)
+    idle = (cells["available_min"].to_numpy() + cells[statuses].sum(axis=1).to_numpy()) == 0
+    z = np.where(idle.reshape(shape), None, count).tolist()
+    parts = [cells["booked_min"] / 60, cells["available_min"] / 60]
+    parts += [cells[list(part)].sum(axis=1) for part in HEAT_PARTS]
+    custom = np.column_stack([np.round(part.to_numpy(dtype=float), 1) for part in parts])
+    # Whole numbers print without ".0"; the cell's numbers, row by row.
+    flat = [[int(n) if n == int(n) else n for n in cell] for cell in custom.tolist()]
+    customdata = [flat[row * len(dates) : (row + 1) * len(dates)] for row in range(len(ids))]
+    word = "held appointments" if set(counted) == set(HELD_STATUSES) else "appointments"
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[d.isoformat() for d in dates],
+            y=ids,
+            text=[[labels[cid]] * len(dates) for cid in ids],
+            customdata=customdata,
+            texttemplate="%{z}",
+            textfont={"size": 10},
+            hovertemplate=HEAT_HOVER.replace("{counted}", word),
+            hoverongaps=False,
+            colorscale="Blues",
+            zmin=0,
+            xgap=1,
+            ygap=1,
+            colorbar={"title": {"text": word.capitalize(), "side": "right"}, "thickness": 12},
+        ),
+        layout={"template": TEMPLATE},
+    )
+    figure.update_xaxes(type="date", side="top", dtick=86_400_000, tickformat="%a %-d")
+    figure.update_yaxes(
+        type="category",
+        tickmode="array",
+        tickvals=ids,
+        ticktext=[labels[cid] for cid in ids],
+        autorange="reversed",
+    )
+    figure.update_layout(
+        height=80 + HEAT_ROW_HEIGHT * len(ids),
+        margin={"l": 150, "r": 16, "t": 48, "b": 24},
+    )
+    return figure
+
+
+__all__ = ["STATUS_COLOURS", "STATUS_LABELS", "timeline", "week_heatmap"]

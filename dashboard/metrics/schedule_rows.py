@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from dashboard.metrics.availability import (
     GROUP_STRIDE,
@@ -33,9 +33,9 @@ from dashboard.metrics.common import (
     effective_status,
     is_held,
 )
-from dashboard.metrics.sqlfn import epoch_second
+from dashboard.metrics.sqlfn import EPOCH, epoch_day, epoch_second
 from db.models import Appointment, Client, Clinician, TimeOff
-from db.vocab import HELD_STATUSES
+from db.vocab import APPOINTMENT_STATUSES, HELD_STATUSES
 
 APPOINTMENT_COLUMNS = [
     "appointment_id",
@@ -53,6 +53,7 @@ APPOINTMENT_COLUMNS = [
     "version",
 ]
 SHADING_COLUMNS = ["clinician_id", "kind", "start_at", "end_at"]
+DAY_TOTAL_COLUMNS = ["clinician_id", "day", "available_min", "booked_min", *APPOINTMENT_STATUSES]
 SLOT_COLUMNS = [
     "clinician_id",
     "clinician",
@@ -111,6 +112,68 @@ def appointment_rows(
     if statuses:
         stmt = stmt.where(effective_status(rules).in_(list(statuses)))
     return pd.DataFrame(conn.execute(stmt).all(), columns=APPOINTMENT_COLUMNS)
+
+
+def day_totals(
+    conn: Connection,
+    start: dt.date,
+    end: dt.date,
+    filters: Filters,
+    rules: Rules,
+    statuses: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Per clinician and date from start to end, what the week's overview shows: appointments
+    that pass the filters (optionally only those statuses) counted by effective status, their
+    held minutes (``booked_min``) and the clinician's available minutes (``available_min``,
+    filter table "availability and slots"). Counted in SQL, so exact however many
+    appointments the week has (the list stops at MAX_ROWS)."""
+    day = epoch_day(Appointment.start_at).label("day")
+    status = effective_status(rules).label("status")
+    stmt = (
+        select(
+            Appointment.clinician_id,
+            day,
+            status,
+            func.count().label("appointments"),
+            func.sum(Appointment.duration_min).label("minutes"),
+        )
+        .where(
+            Appointment.start_at >= dt.datetime.combine(start, dt.time()),
+            Appointment.start_at < dt.datetime.combine(end + ONE_DAY, dt.time()),
+            all_of(appointment_conditions(filters)),
+        )
+        .group_by(Appointment.clinician_id, day, status)
+    )
+    if statuses:
+        stmt = stmt.where(effective_status(rules).in_(list(statuses)))
+    counted = pd.DataFrame(
+        conn.execute(stmt).all(),
+        columns=["clinician_id", "day", "status", "appointments", "minutes"],
+    )
+    counted["day"] = [EPOCH + dt.timedelta(days=int(n)) for n in counted["day"]]
+    keys = ["clinician_id", "day"]
+    by_status = (
+        counted.groupby([*keys, "status"])["appointments"]
+        .sum()
+        .unstack("status")
+        .reindex(columns=list(APPOINTMENT_STATUSES))
+    )
+    held = counted[counted["status"].isin(HELD_STATUSES)]
+    booked = held.groupby(keys)["minutes"].sum().rename("booked_min")
+    available = _available_minutes(conn, start, end, filters)
+    totals = pd.concat([available, booked, by_status], axis=1).fillna(0)
+    totals = totals.rename_axis(keys).reset_index()[DAY_TOTAL_COLUMNS]
+    return totals.astype({column: "int64" for column in DAY_TOTAL_COLUMNS[2:]})
+
+
+def _available_minutes(
+    conn: Connection, start: dt.date, end: dt.date, filters: Filters
+) -> pd.Series:
+    """Available minutes per clinician and day (availability blocks never cross midnight)."""
+    intervals = available_intervals(conn, start, end, filters)
+    minutes = (intervals["end_at"] - intervals["start_at"]).dt.total_seconds() // 60
+    days_of = intervals["start_at"].dt.date.rename("day")
+    return minutes.groupby([intervals["clinician_id"], days_of]).sum().rename("available_min")
 
 
 def clinician_names(conn: Connection, clinician_ids: Collection[str]) -> dict[str, str]:
@@ -367,6 +430,7 @@ __all__ = [
     "appointment_brief",
     "appointment_rows",
     "day_hours",
+    "day_totals",
     "is_rebooked",
     "next_available",
     "open_slot_rows",

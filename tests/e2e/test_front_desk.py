@@ -1,6 +1,8 @@
 """The front desk in a real browser, on gunicorn and the demo practice: open the schedule,
+see the week's clinician × day overview and click a cell to narrow to that clinician's day,
 filter it, check a client in and see the counts change, cancel a later appointment and open
-the fill-from-waitlist list for the freed slot; no console errors.
+the fill-from-waitlist list for the freed slot, page the open slots and fill a picked one;
+no console errors.
 
 The live server is shared: this test changes only one of today's booked appointments and one
 appointment a few days ahead, and asserts on its own changes.
@@ -17,6 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.e2e.conftest import console_errors, log_in, wait_for
 
 ROWS = "#sch-grid .ag-center-cols-container .ag-row"
+SLOT_ROWS = "#sch-slots-grid .ag-center-cols-container .ag-row"
 BOOKED = ("Scheduled", "Confirmed")
 
 
@@ -97,6 +100,13 @@ def test_front_desk_runs_the_day(browser, live_server) -> None:  # type: ignore[
     )
     until(browser, lambda d: "view=week" in d.current_url)
     until(browser, lambda d: d.find_element(By.ID, "sch-heading").text.startswith("Week of"))
+    # The week of all clinicians is the overview heatmap; a click on a cell opens that
+    # clinician's day as a timeline.
+    cell = until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#sch-timeline .hm"))
+    assert cell
+    _click_heatmap_cell(browser)
+    until(browser, lambda d: "view=day" in d.current_url and "clinician=" in d.current_url)
+    until(browser, lambda d: not d.find_element(By.ID, "sch-heading").text.startswith("Week"))
     open_schedule(browser, live_server, "?program=DBT")
     assert "DBT" in browser.find_element(By.ID, "sch-program").text
     assert total_rows(browser) < everyone
@@ -130,4 +140,66 @@ def test_front_desk_runs_the_day(browser, live_server) -> None:  # type: ignore[
         lambda d: " with " in d.find_element(By.CSS_SELECTOR, ".modal.show #sch-fill-title").text,
     )
     wait_for(browser, ".modal.show #sch-fill-note", text=True)
+    close_modal(browser)
+
+    # Open slots come in pages from the server; a picked one fills from the waitlist.
+    open_schedule(browser, live_server, f"?date={day.isoformat()}")
+    slot = until(browser, lambda d: _first_cell(d, SLOT_ROWS, "clinician"))
+    clinician = slot.text
+    click(browser, slot)
+    until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"{SLOT_ROWS}.ag-row-selected"))
+    press(browser, "sch-fill-slot")
+    until(
+        browser,
+        lambda d: (
+            f" with {clinician}"
+            in d.find_element(By.CSS_SELECTOR, ".modal.show #sch-fill-title").text
+        ),
+    )
     assert console_errors(browser) == []
+
+
+def _first_cell(driver, rows: str, column: str):  # type: ignore[no-untyped-def]
+    """The ``column`` cell of the first loaded row of a grid, or False while it loads."""
+    try:
+        for row in driver.find_elements(By.CSS_SELECTOR, rows):
+            cell = row.find_element(By.CSS_SELECTOR, f'[col-id="{column}"]')
+            if cell.text:
+                return cell
+    except StaleElementReferenceException:
+        return False
+    return False
+
+
+def close_modal(driver) -> None:  # type: ignore[no-untyped-def]
+    click(driver, driver.find_element(By.CSS_SELECTOR, ".modal.show .btn-close"))
+    until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".modal.show"))
+
+
+# The page position of the heatmap's first cell that holds a count, from plotly's own axes.
+FIRST_CELL = """
+const gd = document.querySelector('#sch-timeline .js-plotly-plot');
+const trace = gd.data[0], layout = gd._fullLayout, box = gd.getBoundingClientRect();
+for (let i = 0; i < trace.y.length; i++) {
+  const j = trace.z[i].findIndex((z) => z !== null);
+  if (j >= 0) return [
+    box.left + layout.xaxis._offset + layout.xaxis.d2p(trace.x[j]),
+    box.top + layout.yaxis._offset + layout.yaxis.d2p(trace.y[i]),
+  ];
+}
+return null;
+"""
+
+
+def _click_heatmap_cell(driver) -> None:  # type: ignore[no-untyped-def]
+    """Click the heatmap's first cell with a count as a mouse would (plotly reads clicks from
+    its drag layer, not from the cells), at its point of the window."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    plot = driver.find_element(By.CSS_SELECTOR, "#sch-timeline .nsewdrag")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", plot)
+    x, y = driver.execute_script(FIRST_CELL)
+    actions = ActionChains(driver)
+    actions.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+    actions.w3c_actions.pointer_action.click()
+    actions.perform()

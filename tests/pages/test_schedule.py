@@ -208,8 +208,9 @@ def test_fill_from_the_waitlist_for_a_cancelled_slot(
 
 
 def test_open_slots_from_now_on(frank: FlaskClient, app: dash.Dash) -> None:
-    body = outputs(post(frank, app, "sch-slots-grid", [*DAY, None]))
-    slots = [(r["clinician"], r["start"], r["freed"]) for r in body["sch-slots-grid"]["rowData"]]
+    body = outputs(post(frank, app, "sch-next-grid", [*DAY, None, 0]))
+    rows = slot_block(frank, app, 0, 100)["rowData"]
+    slots = [(r["clinician"], r["start"], r["freed"]) for r in rows]
     # C1 09:00-17:00: 09:00 has begun and is booked; 10:00 open; 11:00 freed by A3's
     # cancellation; then hourly to 16:00. C2 13:00-17:00: 14:00 is A2's.
     assert slots == [
@@ -237,3 +238,150 @@ def test_only_the_front_desk_and_directors(app: dash.Dash) -> None:
     dana = logged_in(app, "dana")
     assert post(dana, app, "sch-heading", [*DAY, None, None, None]).status_code == 200
     assert listed(dana, app)["rowCount"] == 3
+
+
+WEEK = ["2026-03-04", "week", None, None, None, None, []]
+
+
+def _cells(figure: dict) -> dict[tuple[str, str], tuple]:
+    """A heatmap's cells by (clinician id, date): (count or None, hover numbers)."""
+    (trace,) = figure["data"]
+    assert trace["type"] == "heatmap"
+    return {
+        (clinician, day): (trace["z"][i][j], tuple(trace["customdata"][i][j]))
+        for i, clinician in enumerate(trace["y"])
+        for j, day in enumerate(trace["x"])
+    }
+
+
+def test_the_week_of_several_clinicians_is_a_clinician_by_day_heatmap(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    figure = schedule(frank, app, WEEK)["sch-timeline"]["figure"]
+    cells = _cells(figure)
+    assert figure["data"][0]["x"][0] == "2026-03-02" and len(figure["data"][0]["x"]) == 7
+    assert figure["data"][0]["y"] == ["C1", "C2"]
+    assert figure["layout"]["yaxis"]["ticktext"] == ["Clinician C1", "Clinician C2"]
+    # (held appointments, [booked h, available h, scheduled or confirmed, checked in,
+    # completed, no-show or late cancel, cancelled or rescheduled])
+    # C1 Monday: A0 completed, 60 min, no availability on Mondays.
+    assert cells[("C1", "2026-03-02")] == (1, (1, 0, 0, 0, 1, 0, 0))
+    # C1 Wednesday, 09:00-17:00 available: A1 scheduled (held); A3 cancelled 3 days ahead
+    # (not late, not held), so one held appointment of 1 h of 8 h.
+    assert cells[("C1", "2026-03-04")] == (1, (1, 8, 1, 0, 0, 0, 1))
+    # C1 Thursday: A4 scheduled, no availability.
+    assert cells[("C1", "2026-03-05")] == (1, (1, 0, 1, 0, 0, 0, 0))
+    # C2 Wednesday 13:00-17:00: A2 confirmed.
+    assert cells[("C2", "2026-03-04")] == (1, (1, 4, 1, 0, 0, 0, 0))
+    # Days with neither availability nor appointments are blank, not 0.
+    assert cells[("C1", "2026-03-03")][0] is None
+    assert cells[("C2", "2026-03-02")][0] is None
+    assert sum(1 for z, _ in cells.values() if z is not None) == 4
+    assert "Held appointments" in json.dumps(figure["data"][0]["colorbar"])
+
+
+def test_a_status_filter_counts_those_statuses_in_the_heatmap(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    bar = ["2026-03-04", "week", None, None, None, None, ["cancelled_client"]]
+    cells = _cells(schedule(frank, app, bar)["sch-timeline"]["figure"])
+    # Only A3 (C1, Wednesday) is a client cancellation; C2 works Wednesday with none of them.
+    assert cells[("C1", "2026-03-04")] == (1, (0, 8, 0, 0, 0, 0, 1))
+    assert cells[("C2", "2026-03-04")] == (0, (0, 4, 0, 0, 0, 0, 0))
+    assert cells[("C1", "2026-03-02")][0] is None  # A0 is not shown: nothing that day
+
+
+def test_one_clinicians_week_and_the_day_keep_the_timeline(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    week = schedule(frank, app, ["2026-03-06", "week", None, None, "C1", None, []])
+    bars = [t for t in week["sch-timeline"]["figure"]["data"] if t["type"] == "bar"]
+    by_status = {t["name"]: len(t["x"]) for t in bars if t["name"] in ("Completed", "Scheduled")}
+    assert by_status == {"Completed": 1, "Scheduled": 2}  # A0; A1 and A4
+    day = schedule(frank, app)["sch-timeline"]["figure"]["data"]
+    confirmed = next(t for t in day if t["name"] == "Confirmed")
+    assert {t["type"] for t in day} == {"bar"}
+    # A2: the client is the bar's text (TH: telehealth), the details its two hover lines.
+    assert confirmed["text"] == ["TH · Client K2"]
+    assert confirmed["customdata"] == [["14:00–15:00 · individual", "telehealth · Lakeview"]]
+
+
+def test_a_click_on_a_heatmap_cell_narrows_to_that_clinicians_day(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    cell = {"points": [{"x": "2026-03-05", "y": "C1", "z": 1}]}
+    body = outputs(post(frank, app, "sch-clinician", [cell]))
+    values = {key: next(iter(value.values())) for key, value in body.items()}
+    assert values == {"sch-clinician": "C1", "sch-date": "2026-03-05", "sch-view": "day"}
+    # A click on a timeline bar (its row number) narrows nothing; a forged clinician is refused.
+    bar_click = {"points": [{"x": "2026-03-04 09:00", "y": 0}]}
+    assert post(frank, app, "sch-clinician", [bar_click]).status_code == 204
+    forged = post(frank, app, "sch-clinician", [{"points": [{"x": "2026-03-05", "y": "C9"}]}])
+    assert forged.get_json()["response"] == {}
+    assert "unknown clinician" in json.dumps(forged.get_json()["sideUpdate"])
+
+
+def slot_block(client: FlaskClient, app: dash.Dash, start: int, end: int) -> dict:
+    asked = {"startRow": start, "endRow": end, "sortModel": [], "filterModel": {}}
+    response = post_callback(client, app, "sch-slots-grid.getRowsResponse", [asked, *DAY])
+    return outputs(response)["sch-slots-grid"]["getRowsResponse"]
+
+
+def test_open_slots_come_in_blocks_and_a_picked_one_fills_from_the_waitlist(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    first, later = slot_block(frank, app, 0, 4), slot_block(frank, app, 4, 8)
+    # The ten slots of test_open_slots_from_now_on, in that order.
+    assert first["rowCount"] == later["rowCount"] == 10
+    assert [(r["clinician"], r["start"]) for r in first["rowData"]] == [
+        ("Clinician C1", "10:00"),
+        ("Clinician C1", "11:00"),
+        ("Clinician C1", "12:00"),
+        ("Clinician C1", "13:00"),
+    ]
+    assert [(r["clinician"], r["start"]) for r in later["rowData"]] == [
+        ("Clinician C2", "13:00"),
+        ("Clinician C1", "14:00"),
+        ("Clinician C1", "15:00"),
+        ("Clinician C2", "15:00"),
+    ]
+    # A pick holds what the fill list reads: the clinician, start, end and location.
+    picked = later["rowData"][0]
+    assert (picked["clinician_id"], picked["start_at"], picked["end_at"]) == (
+        "C2",
+        "2026-03-04T13:00",
+        "2026-03-04T14:00",
+    )
+    body = outputs(
+        post(
+            frank,
+            app,
+            "sch-fill-modal",
+            [None, 1, None, [picked]],
+            trigger="sch-fill-slot.n_clicks",
+        )
+    )
+    assert (
+        body["sch-fill-title"]["children"] == "Fill Wed Mar 4, 13:00–14:00 with Clinician C2 (DBT)"
+    )
+    # The only open DBT entry is W3.
+    assert [r["entry_id"] for r in body["sch-fill-grid"]["rowData"]] == ["W3"]
+
+
+def test_the_slots_callback_reloads_the_grid_and_drops_a_stale_pick(
+    frank: FlaskClient, app: dash.Dash
+) -> None:
+    body = outputs(post(frank, app, "sch-next-grid", [*DAY, None, 4]))
+    assert body["sch-slots-grid-reload"]["data"] == 5
+    assert body["sch-slots-grid"]["selectedRows"] == []
+    assert "rowData" not in body["sch-slots-grid"]  # the rows come in blocks, not here
+
+
+def test_a_clinician_cannot_page_open_slots(app: dash.Dash) -> None:
+    cleo = logged_in(app, "cleo")
+    asked = {"startRow": 0, "endRow": 100}
+    assert (
+        post_callback(cleo, app, "sch-slots-grid.getRowsResponse", [asked, *DAY]).status_code == 403
+    )
+    assert post(cleo, app, "sch-next-grid", [*DAY, None, 0]).status_code == 403
+    assert post(cleo, app, "sch-clinician", [None]).status_code == 403
