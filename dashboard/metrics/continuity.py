@@ -3,7 +3,7 @@ over each client's visits in the period.
 
 A period's figures read the visit sequence rollup (``db.visit_sequence``, migration 0004), in
 which every visit knows its neighbours, so no window function runs over the period's visits;
-per week, the per-client counts still come from a LAG window over the week's visits. The means
+the weeks of a trend read the same index ranges, one per week, in one query. The means
 over clients are taken in Python with exact fractions, so a group's value does not depend on
 the order a database sums floats in, and SQLite and PostgreSQL give identical results (4-decimal
 rounding would otherwise flip on ties such as 0.03125).
@@ -21,14 +21,18 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    DateTime,
     FromClause,
+    Integer,
     Select,
     and_,
     case,
+    exists,
     func,
     literal,
     or_,
     select,
+    union_all,
 )
 
 from dashboard.metrics.common import (
@@ -36,10 +40,7 @@ from dashboard.metrics.common import (
     Period,
     Rules,
     all_of,
-    appointments_of_clients,
     client_conditions,
-    in_period,
-    is_visit,
 )
 from dashboard.metrics.grouping import (
     DIMENSIONS,
@@ -50,8 +51,8 @@ from dashboard.metrics.grouping import (
     join_home,
     repeat_for_modalities,
 )
-from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
-from db.models import Appointment, Client, VisitSequence
+from db.models import Client, VisitSequence
+from db.timeutil import day_start
 
 KEYS: tuple[str, ...] = (
     "continuity_clients",
@@ -61,51 +62,12 @@ KEYS: tuple[str, ...] = (
     "clients_with_clinician_change",
 )
 ZERO_KEYS: frozenset[str] = frozenset({"continuity_clients", "clients_with_clinician_change"})
+WEEK = dt.timedelta(days=7)
 
 
 def exact_rate(value: Fraction | None) -> float | None:
     """A fraction rounded to 4 decimals exactly (half to even), as a float."""
     return None if value is None else float(round(value, 4))
-
-
-def _client_visit_counts(period: Period, filters: Filters, *, weekly: bool = False) -> FromClause:
-    """One row per counted client (per week when ``weekly``): N visits, the sum of n_i^2, the
-    largest n_i, M clinicians and the consecutive pairs with the same clinician."""
-    week = epoch_week(epoch_day(Appointment.start_at))
-    partition = [Appointment.client_id, week] if weekly else [Appointment.client_id]
-    previous = func.lag(Appointment.clinician_id).over(
-        partition_by=partition, order_by=(Appointment.start_at, Appointment.appointment_id)
-    )
-    columns = [Appointment.client_id, Appointment.clinician_id, previous.label("previous")]
-    if weekly:
-        columns.append(week.label("week"))
-    ordered = (
-        select(*columns)
-        .where(is_visit(period), in_period(period), *appointments_of_clients(filters))
-        .subquery("ordered_visits")
-    )
-    keys = [ordered.c.client_id] + ([ordered.c.week] if weekly else [])
-    same = case((ordered.c.previous == ordered.c.clinician_id, 1), else_=0)
-    pairs = (
-        select(*keys, ordered.c.clinician_id, func.count().label("n"), func.sum(same).label("same"))
-        .group_by(*keys, ordered.c.clinician_id)
-        .subquery("clinician_visits")
-    )
-    keys = [pairs.c.client_id] + ([pairs.c.week] if weekly else [])
-    visits = func.sum(pairs.c.n)
-    return (
-        select(
-            *keys,
-            visits.label("visits"),
-            func.sum(pairs.c.n * pairs.c.n).label("sum_sq"),
-            func.max(pairs.c.n).label("max_n"),
-            func.count().label("clinicians"),
-            func.sum(pairs.c.same).label("same"),
-        )
-        .group_by(*keys)
-        .having(visits >= 2)
-        .subquery("client_visits")
-    )
 
 
 # --- the window's counted clients, from the visit sequence rollup -------------------------------
@@ -122,10 +84,11 @@ V = VisitSequence
 
 @dataclasses.dataclass(frozen=True)
 class _Window:
-    """The visits of a period: ``start_at`` from the period's start to its past end."""
+    """The visits of a period: ``start_at`` from the period's start to its past end (moments,
+    or the columns of a table of weeks)."""
 
-    start: dt.datetime
-    end: dt.datetime
+    start: Any
+    end: Any
 
     @classmethod
     def of(cls, period: Period) -> _Window:
@@ -141,6 +104,16 @@ def _of_clients(filters: Filters) -> list[ColumnElement[bool]]:
     if not conditions:
         return []
     return [V.client_id.in_(select(Client.client_id).where(all_of(conditions)))]
+
+
+def _of_clients_each(filters: Filters) -> list[ColumnElement[bool]]:
+    """``_of_clients`` as a test of each rollup row (EXISTS): with a table of weeks for bounds,
+    an IN list led SQLite to search every listed client's index range week by week (3 s for
+    a program at 1M appointments) instead of reading each week's range once."""
+    conditions = client_conditions(filters)
+    if not conditions:
+        return []
+    return [exists().where(Client.client_id == V.client_id, *conditions)]
 
 
 def _first_of_counted(window: _Window) -> ColumnElement[bool]:
@@ -371,60 +344,113 @@ def client_scores(conn: Connection, period: Period, filters: Filters, rules: Rul
     return result.astype(SCORE_TYPES)
 
 
-# --- per week: a window function over the week's visits ------------------------------------------
+# --- per week: the same index ranges, one per week ---------------------------------------------
+#
+# Each week is its own window (clipped to the period and to its past), so the period's
+# conditions apply with the week's bounds taken from a small table of weeks joined to the
+# rollup: one index range of the rollup per week, and a client-week is counted, or changed
+# clinician, exactly as a client is in a period.
 
 
-@dataclasses.dataclass(frozen=True)
-class _Scores:
-    visits: int
-    clinicians: int
-    upc: Fraction
-    coc: Fraction
-    secon: Fraction
+def _week_bounds(period: Period) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
+    """The Monday-to-Sunday weeks of the period with visits to count: Monday, start (the later
+    of Monday and the period's start) and end (the earlier of next Monday and the period's past
+    end: each week's own as-of)."""
+    bounds = []
+    monday = period.start - dt.timedelta(days=period.start.weekday())
+    while monday <= period.end:
+        start = max(day_start(monday), period.start_at)
+        end = min(day_start(monday + WEEK), period.past_end)
+        if start >= end:
+            break
+        bounds.append((monday, start, end))
+        monday += WEEK
+    return bounds
 
-    @classmethod
-    def of(cls, row: Any) -> _Scores:
-        n, sum_sq, same = int(row.visits), int(row.sum_sq), int(row.same)
-        return cls(
-            visits=n,
-            clinicians=int(row.clinicians),
-            upc=Fraction(int(row.max_n), n),
-            coc=Fraction(sum_sq - n, n * (n - 1)),
-            secon=Fraction(same, n - 1),
+
+def _week_table(bounds: Sequence[tuple[dt.date, dt.datetime, dt.datetime]]) -> FromClause:
+    """The weeks as a table (number, start, end) to join to the rollup."""
+    rows = [
+        select(
+            literal(number, Integer).label("number"),
+            literal(start, DateTime).label("start"),
+            literal(end, DateTime).label("end"),
         )
+        for number, (_, start, end) in enumerate(bounds)
+    ]
+    return union_all(*rows).cte("weeks")
 
 
-def _summary(scores: Sequence[_Scores]) -> dict[str, Any]:
-    """Group values: counts, and the means over the clients counted (null with none)."""
-    count = len(scores)
+def _weekly_counted(conn: Connection, weeks: FromClause, filters: Filters) -> dict[int, int]:
+    """Counted clients per week: the first visits of the week with another visit in it."""
+    window = _Window(weeks.c.start, weeks.c.end)
+    stmt = (
+        select(weeks.c.number, func.count())
+        .select_from(weeks)
+        .join(V, _first_of_counted(window))
+        .where(*_of_clients_each(filters))
+        .group_by(weeks.c.number)
+    )
+    return {int(number): int(count) for number, count in conn.execute(stmt).all()}
 
-    def mean(name: str) -> float | None:
-        if not count:
-            return None
-        return exact_rate(sum((getattr(s, name) for s in scores), Fraction(0)) / count)
 
-    return {
-        "continuity_clients": count,
-        "upc": mean("upc"),
-        "coc": mean("coc"),
-        "secon": mean("secon"),
-        "clients_with_clinician_change": sum(1 for s in scores if s.clinicians >= 2),
-    }
+def _weekly_changed_counts(weeks: FromClause, filters: Filters) -> Select[Any]:
+    """``_changed_counts`` per week: one row per client and week with a change of clinician
+    between two visits of the week."""
+    window = _Window(weeks.c.start, weeks.c.end)
+    change = V.same_clinician == literal(0, literal_execute=True)
+    changed = (
+        select(weeks.c.number, weeks.c.start, weeks.c.end, V.client_id)
+        .select_from(weeks)
+        .join(V, and_(change, window.holds(V.start_at), V.prev_start_at >= window.start))
+        .where(*_of_clients_each(filters))
+        .distinct()
+        .subquery("changed")
+    )
+    in_pair = and_(V.same_clinician == 1, V.prev_start_at >= changed.c.start)
+    visits_of_week = and_(
+        V.client_id == changed.c.client_id,
+        V.start_at >= changed.c.start,
+        V.start_at < changed.c.end,
+    )
+    pairs = (
+        select(
+            changed.c.number,
+            changed.c.client_id,
+            func.count().label("n"),
+            func.sum(case((in_pair, 1), else_=0)).label("same"),
+        )
+        .select_from(changed)
+        .join(V, visits_of_week)
+        .group_by(changed.c.number, changed.c.client_id, V.clinician_id)
+        .subquery("clinician_visits")
+    )
+    visits = func.sum(pairs.c.n)
+    return select(
+        pairs.c.number,
+        visits.label("visits"),
+        func.sum(pairs.c.n * pairs.c.n).label("sum_sq"),
+        func.max(pairs.c.n).label("max_n"),
+        func.sum(pairs.c.same).label("same"),
+    ).group_by(pairs.c.number, pairs.c.client_id)
 
 
 def weekly(conn: Connection, period: Period, filters: Filters, rules: Rules) -> pd.DataFrame:
-    """Continuity keys per Monday-to-Sunday week of the period (clipped to it), in one query.
+    """Continuity keys per Monday-to-Sunday week of the period (clipped to it), from the visit
+    sequence rollup: one query of counted clients and one of changes for all weeks.
 
     Each week is its own period whose as-of is the earlier of the period's and the week's end;
     a week's visits all start before its end, so "past" is still ``start_at < as-of``. Weeks
     with no counted client are left out (the caller knows the weeks)."""
-    counts = _client_visit_counts(period, filters, weekly=True)
-    columns = [counts.c.week, counts.c.visits, counts.c.sum_sq, counts.c.max_n]
-    columns += [counts.c.clinicians, counts.c.same]
-    groups: dict[dt.date, list[_Scores]] = {}
-    for row in conn.execute(select(*columns)):
-        groups.setdefault(monday_of_week(row.week), []).append(_Scores.of(row))
-    rows = {monday: _summary(scores) for monday, scores in groups.items()}
+    bounds = _week_bounds(period)
+    if not bounds:
+        return frame({}, KEYS, ZERO_KEYS, "week")
+    weeks = _week_table(bounds)
+    counted = _weekly_counted(conn, weeks, filters)
+    sums = {number: _Sums(counted=count) for number, count in counted.items()}
+    for row in conn.execute(_weekly_changed_counts(weeks, filters)).all():
+        sums[int(row.number)].add_changed(row)
+    rows = {bounds[number][0]: part.summary() for number, part in sums.items()}
     return frame(rows, KEYS, ZERO_KEYS, "week")
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.metrics import continuity
 from dashboard.metrics.common import Filters, Period
+from dashboard.metrics.trends import week_periods
 from tests.factory import Practice
 from tests.metrics.areas import RULES, area_row, assert_breakdown_matches
 
@@ -217,3 +218,74 @@ def test_weekly_equals_each_week_computed_alone(practice: Practice) -> None:
 def test_unknown_dimension_is_refused(practice: Practice) -> None:
     with practice.db.read() as conn, pytest.raises(ValueError, match="payer"):
         continuity.compute(conn, MARCH, Filters(), RULES, by="payer")
+
+
+# Weekly continuity at its edges: the period starts on a Wednesday and is as of Wednesday
+# 2026-03-18 12:00, so the first week runs from Wednesday and the third ends at noon.
+EDGE_PERIOD = Period(dt.date(2026, 3, 4), dt.date(2026, 3, 31), dt.datetime(2026, 3, 18, 12))
+MAR_2, MAR_9, MAR_16 = dt.date(2026, 3, 2), dt.date(2026, 3, 9), dt.date(2026, 3, 16)
+
+
+def build_week_edges(p: Practice) -> None:
+    p.clinician("C1", program="Adult", location="Main")
+    p.clinician("C2", program="Child", location="North")
+    p.client("K1", primary="C1", program="Adult")
+    p.client("K2", primary="C1", program="Adult")
+    p.client("K3", primary="C2", program="Child")
+    p.client("K4", primary="C2", program="Child")
+    # K1: Tuesday before the period (C1), then one visit in the first week (C2): not counted,
+    # and the change across the period's start is no change within a week.
+    p.appointment("A1", "K1", "C1", "2026-03-03T09:00")
+    p.appointment("A2", "K1", "C2", "2026-03-04T09:00")
+    # K2: Sunday 23:00 (C1), then Monday 00:00 and 10:00 (C2): the visits span two weeks, so
+    # week 2 has one visit (not counted) and week 9 has C2, C2 (scores 1, no change).
+    p.appointment("A3", "K2", "C1", "2026-03-08T23:00")
+    p.appointment("A4", "K2", "C2", "2026-03-09T00:00")
+    p.appointment("A5", "K2", "C2", "2026-03-09T10:00")
+    # K3, week 9: C2, C1, C2 -> N 3, n (2, 1): UPC 2/3, COC (4+1-3)/(3*2) = 1/3, SECON 0/2.
+    p.appointment("A6", "K3", "C2", "2026-03-10T09:00")
+    p.appointment("A7", "K3", "C1", "2026-03-11T09:00")
+    p.appointment("A8", "K3", "C2", "2026-03-12T09:00")
+    # K3, week 16: C2, C2 before noon; the C1 visit at noon is not past -> scores 1, no change.
+    p.appointment("A9", "K3", "C2", "2026-03-16T09:00")
+    p.appointment("B1", "K3", "C2", "2026-03-18T11:59")
+    p.appointment("B2", "K3", "C1", "2026-03-18T12:00")
+    # K4, week 2: two visits with C1 on the period's first day -> scores 1.
+    p.appointment("B3", "K4", "C1", "2026-03-04T08:00")
+    p.appointment("B4", "K4", "C1", "2026-03-04T09:00")
+
+
+ONE_CLIENT_KEPT = (1, 1.0, 1.0, 1.0, 0)
+# (filters, {Monday: (continuity_clients, upc, coc, secon, clients_with_clinician_change)})
+WEEK_EDGE_CASES = [
+    # Week 9: K2 (1, 1, 1) and K3 (2/3, 1/3, 0): UPC 5/6, COC 2/3, SECON 1/2.
+    (
+        Filters(),
+        {MAR_2: ONE_CLIENT_KEPT, MAR_9: (2, 0.8333, 0.6667, 0.5, 1), MAR_16: ONE_CLIENT_KEPT},
+    ),
+    (Filters(program="Adult"), {MAR_9: ONE_CLIENT_KEPT}),  # K1, K2
+    (
+        Filters(clinician="C2"),  # K3, K4
+        {MAR_2: ONE_CLIENT_KEPT, MAR_9: (1, 0.6667, 0.3333, 0.0, 1), MAR_16: ONE_CLIENT_KEPT},
+    ),
+    (Filters(location="Main"), {MAR_9: ONE_CLIENT_KEPT}),  # C1's clients: K1, K2
+]
+
+
+@pytest.mark.parametrize(("filters", "expected"), WEEK_EDGE_CASES)
+def test_weekly_at_week_edges(
+    practice: Practice, filters: Filters, expected: dict[dt.date, tuple]
+) -> None:
+    build_week_edges(practice)
+    with practice.db.read() as conn:
+        weeks = continuity.weekly(conn, EDGE_PERIOD, filters, RULES)
+        found = {
+            monday: tuple(_plain(weeks.at[monday, key]) for key in continuity.KEYS)
+            for monday in weeks.index
+        }
+        assert found == expected
+        # Each week is its own period (clipped, as of its own end or the period's as-of).
+        for monday, week in week_periods(EDGE_PERIOD):
+            alone = continuity.compute(conn, week, filters, RULES).iloc[0]
+            want = expected.get(monday, (0, None, None, None, 0))
+            assert tuple(_plain(alone[key]) for key in continuity.KEYS) == want, monday
