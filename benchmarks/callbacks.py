@@ -1,11 +1,12 @@
 """Time some filter callbacks on the benchmark practice, cold and warm, request by request.
 
     python benchmarks/callbacks.py [--appointments N] [--page NAME] [--callback NAME]
-                                   [--combinations K] [--profile]
+                                   [--combinations K] [--profile] [--postgres]
 
 A quick loop for work on one page: ``careboard bench`` must first have built the practice
 (``<instance>/bench/metrics-<N>.db``). ``--profile`` prints the top of a cProfile of each cold
-request.
+request (careboard's own functions: the framework's wrappers hide where the time goes).
+``--postgres`` uses the PostgreSQL practice (``$BENCH_DATABASE_URL`` or the local test server).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import time
 
+from dashboard.bench import DEFAULT_PG
 from dashboard.bench_callbacks import bench_app, sessions, survey
-from dashboard.bench_practice import prepare, sqlite_path
+from dashboard.bench_practice import pg_url, prepare, sqlite_path
 from dashboard.settings import default_instance_path
 
 
@@ -29,9 +32,15 @@ def main() -> None:
     parser.add_argument("--callback")
     parser.add_argument("--combinations", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--postgres", action="store_true")
     opts = parser.parse_args()
-    path = sqlite_path(default_instance_path(), opts.appointments, opts.clinicians)
-    practice = prepare("sqlite", f"sqlite:///{path}", opts.appointments, opts.clinicians, print)
+    if opts.postgres:
+        base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+        backend, url = "postgresql", pg_url(base, opts.appointments, opts.clinicians)
+    else:
+        path = sqlite_path(default_instance_path(), opts.appointments, opts.clinicians)
+        backend, url = "sqlite", f"sqlite:///{path}"
+    practice = prepare(backend, url, opts.appointments, opts.clinicians, print)
     app = bench_app(practice)
     logged_in = sessions(app)
     found = survey(app, logged_in, practice.clinician_id, opts.combinations)
@@ -62,7 +71,8 @@ def main() -> None:
         )
         if profile:
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
+            stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+            stats.print_stats(r"/(dashboard|db|pages)/(?!auth/callbacks|bench)", 30)
             print(out.getvalue())
 
 

@@ -19,10 +19,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, FromClause, and_, case, func, select
 
 from dashboard.metrics.common import Filters, Period, Rules, appointment_conditions
-from dashboard.metrics.grouping import DaySums, day_number, span_of, split_moment
+from dashboard.metrics.grouping import (
+    PRACTICE,
+    DaySums,
+    appointment_group_column,
+    day_number,
+    join_appointment_client,
+    span_of,
+    split_moment,
+)
 from dashboard.metrics.sqlfn import start_day, unindexed
 from db.models import Appointment, Client
 from db.vocab import HELD_STATUSES, KEPT_STATUSES
@@ -44,13 +52,14 @@ def status_day_sums(
     day = start_day(Appointment.start_at)
     conditions = _conditions(filters)
     whole = _read(conn, rules, day, [*_in_span(conn, day, span, filters), *conditions])
-    before: dict[tuple[int, str], list[int]] = {}
+    before: dict[tuple[Any, str], list[int]] = {}
     if split is not None and span.start <= split.date() <= span.end:
         moments = [Appointment.start_at >= _midnight(split), Appointment.start_at < split]
         before = _read(conn, rules, day, [*moments, *conditions])
     totals: dict[tuple[int, bool], dict[str, int]] = {}
-    for (number, status), counted in whole.items():
-        earlier = before.get((number, status), [0] * len(PARTS))
+    for (text, status), counted in whole.items():
+        number = day_number(_as_date(text))
+        earlier = before.get((text, status), [0] * len(PARTS))
         later = [a - b for a, b in zip(counted, earlier, strict=True)]
         for is_before, part in ((True, earlier), (False, later)):
             if part[0]:
@@ -64,32 +73,76 @@ def status_day_sums(
     )
 
 
+def status_group_sums(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+) -> dict[Any, dict[str, int]]:
+    """``SUM_KEYS`` of the period's appointments that pass the filters, for the practice
+    (``{"practice": ...}``, zeros when none) or per non-null value of ``by``: booked minutes
+    over the whole period, the others over its past (before as-of). Each group also has
+    ``rows`` and ``past_rows``, its appointments in the period and those before as-of."""
+    column = appointment_group_column(by)
+    source = join_appointment_client(Appointment.__table__, by)
+    day = start_day(Appointment.start_at)
+    conditions = _conditions(filters)
+    if column is not None:
+        conditions.append(column.is_not(None))
+    span = _in_span(conn, day, period, filters)
+    whole = _read(conn, rules, column, [*span, *conditions], source)
+    later: dict[tuple[Any, str], list[int]] = {}
+    if period.past_end < period.end_at:
+        future = [Appointment.start_at >= period.past_end, Appointment.start_at < period.end_at]
+        later = _read(conn, rules, column, [*future, *conditions], source)
+    zeros = {**dict.fromkeys(SUM_KEYS, 0), "rows": 0, "past_rows": 0}
+    result = {} if column is not None else {PRACTICE: dict(zeros)}
+    for (group, status), counted in whole.items():
+        after = later.get((group, status), [0] * len(PARTS))
+        past = [a - b for a, b in zip(counted, after, strict=True)]
+        sums = result.setdefault(group, dict(zeros))
+        booked, kept = dict.fromkeys(SUM_KEYS, 0), dict.fromkeys(SUM_KEYS, 0)
+        _add(booked, status, dict(zip(PARTS, counted, strict=True)))
+        _add(kept, status, dict(zip(PARTS, past, strict=True)))
+        sums["booked_minutes"] += booked["booked_minutes"]
+        for name in SUM_KEYS[1:]:
+            sums[name] += kept[name]
+        sums["rows"] += counted[0]
+        sums["past_rows"] += past[0]
+    return result
+
+
 def _read(
-    conn: Connection, rules: Rules, day: Any, conditions: Sequence[ColumnElement[bool]]
-) -> dict[tuple[int, str], list[int]]:
-    """``PARTS`` of the appointments meeting ``conditions``, by day number and stored status."""
+    conn: Connection,
+    rules: Rules,
+    key: Any,
+    conditions: Sequence[ColumnElement[bool]],
+    source: FromClause = Appointment.__table__,
+) -> dict[tuple[Any, str], list[int]]:
+    """``PARTS`` of the appointments meeting ``conditions``, by ``key`` (a column; None: one
+    group, ``PRACTICE``) and stored status."""
     late = and_(
         Appointment.status == "cancelled_client",
         Appointment.cancel_lead_min.is_not(None),
         Appointment.cancel_lead_min < rules.late_cancel_minutes,
     )
     minutes = Appointment.duration_min
+    keys = [Appointment.status] if key is None else [key, Appointment.status]
     stmt = (
         select(
-            day,
-            Appointment.status,
+            *keys,
             func.count(),
             func.sum(minutes),
             func.sum(case((late, 1), else_=0)),
             func.sum(case((late, minutes), else_=0)),
         )
+        .select_from(source)
         .where(*conditions)
-        .group_by(day, Appointment.status)
+        .group_by(*keys)
     )
-    return {
-        (day_number(_as_date(row[0])), row[1]): [int(value or 0) for value in row[2:]]
-        for row in conn.execute(stmt)
-    }
+    width = len(keys)
+    found = {}
+    for row in conn.execute(stmt):
+        group = PRACTICE if key is None else row[0]
+        found[(group, row[width - 1])] = [int(value or 0) for value in row[width:]]
+    return found
 
 
 def _midnight(moment: dt.datetime) -> dt.datetime:
@@ -141,4 +194,4 @@ def _add(sums: dict[str, int], status: str, part: dict[str, int]) -> None:
         sums["kept_sessions"] += rows
 
 
-__all__ = ["SUM_KEYS", "status_day_sums"]
+__all__ = ["SUM_KEYS", "status_day_sums", "status_group_sums"]

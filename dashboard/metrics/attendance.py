@@ -10,28 +10,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import Connection
 
-from dashboard.metrics.appointment_days import COUNT_KEYS, status_day_sums
+from dashboard.metrics.appointment_days import COUNT_KEYS, status_day_sums, status_group_sums
 from dashboard.metrics.common import (
     Filters,
     Period,
     Rules,
-    appointment_conditions,
-    effective_status,
-    in_period,
     rate,
     ratio,
 )
 from dashboard.metrics.grouping import (
     DIMENSIONS,
+    PRACTICE,
     DaySums,
-    appointment_sums,
     check_dimension,
-    count_if,
     frame,
 )
-from db.models import Appointment
 
 KEYS: tuple[str, ...] = (
     *COUNT_KEYS,
@@ -41,12 +36,6 @@ KEYS: tuple[str, ...] = (
     "clinician_cancel_rate",
 )
 ZERO_KEYS: frozenset[str] = frozenset(COUNT_KEYS)
-
-
-def status_counts(rules: Rules) -> dict[str, ColumnElement[int]]:
-    """SQL sums counting the appointments of each effective status in ``COUNT_KEYS``."""
-    status = effective_status(rules)
-    return {key: count_if(status == key) for key in COUNT_KEYS}
 
 
 def from_counts(counts: Mapping[str, int]) -> dict[str, Any]:
@@ -89,12 +78,9 @@ def compute(
     Past appointments in the period (``start_at`` before as-of); ``rescheduled`` counts in
     none of the keys."""
     check_dimension(by)
-    conditions = [
-        in_period(period),
-        Appointment.start_at < period.as_of,
-        *appointment_conditions(filters),
-    ]
-    groups = appointment_sums(conn, status_counts(rules), conditions, by)
+    sums = status_group_sums(conn, period, filters, rules, by)
+    # The groups with a past appointment in the period (the practice always).
+    groups = {g: c for g, c in sums.items() if c["past_rows"] or g == PRACTICE}
     return frame({group: from_counts(c) for group, c in groups.items()}, KEYS, COUNT_KEYS, by)
 
 
@@ -106,5 +92,4 @@ __all__ = [
     "compute",
     "from_counts",
     "practice_values",
-    "status_counts",
 ]

@@ -13,19 +13,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import Connection, select
 
-from dashboard.metrics.appointment_days import status_day_sums
+from dashboard.metrics.appointment_days import status_day_sums, status_group_sums
 from dashboard.metrics.availability import available_intervals
 from dashboard.metrics.common import (
     Filters,
     Period,
     Rules,
-    appointment_conditions,
     hours,
-    in_period,
-    is_held,
-    is_kept,
     rate,
     ratio,
 )
@@ -33,15 +29,13 @@ from dashboard.metrics.grouping import (
     DIMENSIONS,
     PRACTICE,
     DaySums,
-    appointment_sums,
     check_dimension,
-    count_if,
     day_number,
     dimension_values,
     frame,
     span_of,
 )
-from db.models import Appointment, Clinician
+from db.models import Clinician
 
 KEYS: tuple[str, ...] = (
     "available_hours",
@@ -54,16 +48,6 @@ KEYS: tuple[str, ...] = (
 ZERO_KEYS: frozenset[str] = frozenset({"available_hours", "booked_hours", "kept_hours"})
 NO_APPOINTMENTS = {"booked_minutes": 0, "kept_minutes": 0, "kept_sessions": 0}
 NO_AVAILABILITY = {"available_seconds": 0, "past_available_seconds": 0}
-
-
-def minute_sums(period: Period, rules: Rules) -> dict[str, ColumnElement[int]]:
-    """SQL sums of minutes booked (held), minutes kept and kept sessions (past, kept)."""
-    past_kept = and_(is_kept(), Appointment.start_at < period.as_of)
-    return {
-        "booked_minutes": func.sum(case((is_held(rules), Appointment.duration_min), else_=0)),
-        "kept_minutes": func.sum(case((past_kept, Appointment.duration_min), else_=0)),
-        "kept_sessions": count_if(past_kept),
-    }
 
 
 def practice_values(
@@ -103,9 +87,9 @@ def practice_values(
 def _appointment_totals(
     conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
 ) -> dict[Any, dict[str, int]]:
-    """``minute_sums`` over the period's appointments that pass the filters."""
-    conditions = [in_period(period), *appointment_conditions(filters)]
-    return appointment_sums(conn, minute_sums(period, rules), conditions, by)
+    """Minutes booked (held, the whole period), minutes kept and kept sessions (past) of the
+    period's appointments that pass the filters, per group with any appointment."""
+    return status_group_sums(conn, period, filters, rules, by)
 
 
 def _availability_group(conn: Connection, intervals: pd.DataFrame, by: str | None) -> pd.Series:
@@ -207,6 +191,5 @@ __all__ = [
     "available_seconds",
     "compute",
     "from_totals",
-    "minute_sums",
     "practice_values",
 ]

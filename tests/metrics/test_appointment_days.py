@@ -115,3 +115,23 @@ def test_the_areas_many_periods_agree_with_their_definitions(
                 one = area.compute(conn, period, filters, rules).iloc[0].to_dict()
                 one = {k: None if pd.isna(v) else v for k, v in one.items()}
                 assert {k: values[k] for k in one} == pytest.approx(one)
+
+
+def test_groups_by_clinician_booked_over_the_period_the_rest_past(
+    practice: Practice, week: Database
+) -> None:
+    # C2 has one appointment in the week, after the as-of: booked, never past.
+    practice.clinician("C2")
+    practice.appointment("A12", "K1", "C2", "2026-03-06T09:00", status="scheduled")
+    rules = Rules()
+    with week.read() as conn:
+        used = utilization.compute(conn, WEEK, Filters(), rules, by="clinician")
+        came = attendance.compute(conn, WEEK, Filters(), rules, by="clinician")
+    # 485 minutes held for C1 (as above) = 8.08 h, 120 kept = 2 h; C2 60 minutes held.
+    assert used.loc["C1", "booked_hours"] == pytest.approx(8.08)
+    assert used.loc["C1", "kept_hours"] == pytest.approx(2.0)
+    assert used.loc["C2", "booked_hours"] == pytest.approx(1.0)
+    assert used.loc["C2", "kept_hours"] == pytest.approx(0.0)
+    # Attendance counts past appointments: C2 has none, so it is not a group.
+    assert list(came.index) == ["C1"]
+    assert came.loc["C1", list(attendance.COUNT_KEYS)].tolist() == [2, 1, 2, 1, 1]
