@@ -35,6 +35,7 @@ from dashboard.metrics import (
     engagement,
     utilization,
 )
+from dashboard.metrics.appointment_days import reads_shared
 from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.definitions import DEFINITIONS, GUIDES
 from dashboard.metrics.report import plain
@@ -95,9 +96,10 @@ def area_values(
 ) -> dict[str, Any]:
     """The keys of ``areas`` as ``report.practice_metrics`` gives them (None for null)."""
     values: dict[str, Any] = {}
-    for area in areas:
-        found = area.compute(conn, period, filters, rules)
-        values.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
+    with reads_shared():
+        for area in areas:
+            found = area.compute(conn, period, filters, rules)
+            values.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
     return values
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -73,6 +75,23 @@ def status_day_sums(
     )
 
 
+# Within ``reads_shared``: status_group_sums' results by (period, filters, late rule, by).
+_SHARED: ContextVar[dict[tuple[Any, ...], dict[Any, dict[str, int]]] | None] = ContextVar(
+    "appointment_reads", default=None
+)
+
+
+@contextmanager
+def reads_shared() -> Iterator[None]:
+    """Within the block, areas computed for the same period, filters and dimension
+    (utilization and attendance) share one read of the appointments."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def status_group_sums(
     conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
 ) -> dict[Any, dict[str, int]]:
@@ -80,6 +99,18 @@ def status_group_sums(
     (``{"practice": ...}``, zeros when none) or per non-null value of ``by``: booked minutes
     over the whole period, the others over its past (before as-of). Each group also has
     ``rows`` and ``past_rows``, its appointments in the period and those before as-of."""
+    shared = _SHARED.get()
+    if shared is None:
+        return _group_sums(conn, period, filters, rules, by)
+    key = (period, filters, rules.late_cancel_minutes, by)
+    if key not in shared:
+        shared[key] = _group_sums(conn, period, filters, rules, by)
+    return {group: dict(sums) for group, sums in shared[key].items()}
+
+
+def _group_sums(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
+) -> dict[Any, dict[str, int]]:
     column = appointment_group_column(by)
     source = join_appointment_client(Appointment.__table__, by)
     day = start_day(Appointment.start_at)
@@ -194,4 +225,4 @@ def _add(sums: dict[str, int], status: str, part: dict[str, int]) -> None:
         sums["kept_sessions"] += rows
 
 
-__all__ = ["SUM_KEYS", "status_day_sums", "status_group_sums"]
+__all__ = ["SUM_KEYS", "reads_shared", "status_day_sums", "status_group_sums"]

@@ -29,6 +29,7 @@ from dashboard.metrics import (
     utilization,
     waitlist,
 )
+from dashboard.metrics.appointment_days import reads_shared
 from dashboard.metrics.common import Filters, Period, Rules, all_of, clinician_conditions, in_period
 from dashboard.metrics.grouping import DIMENSIONS
 from db.models import Appointment, Clinician
@@ -72,8 +73,9 @@ def practice_metrics(
 ) -> dict[str, Any]:
     """Every key for the practice under the filters, in metrics.md order; None for null."""
     values: dict[str, Any] = {}
-    for area in AREAS:
-        values.update(_first_row(area.compute(conn, period, filters, rules), area.KEYS))
+    with reads_shared():
+        for area in AREAS:
+            values.update(_first_row(area.compute(conn, period, filters, rules), area.KEYS))
     return {key: values[key] for key in ALL_KEYS}
 
 
@@ -120,7 +122,8 @@ def _grouped(
     group any of them found)."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
-    frames = [(area, area.compute(conn, period, filters, rules, by=by)) for area in areas]
+    with reads_shared():
+        frames = [(area, area.compute(conn, period, filters, rules, by=by)) for area in areas]
     keys = [key for area in areas for key in area.KEYS]
     if groups is None:
         found = {group for _, frame in frames for group in frame.index if group is not None}

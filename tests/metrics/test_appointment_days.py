@@ -135,3 +135,31 @@ def test_groups_by_clinician_booked_over_the_period_the_rest_past(
     # Attendance counts past appointments: C2 has none, so it is not a group.
     assert list(came.index) == ["C1"]
     assert came.loc["C1", list(attendance.COUNT_KEYS)].tolist() == [2, 1, 2, 1, 1]
+
+
+def test_utilization_and_attendance_share_one_read_inside_reads_shared(
+    week: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.metrics import appointment_days
+
+    reads: list[object] = []
+    read = appointment_days._read
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args[2])
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(appointment_days, "_read", counted)
+    rules = Rules()
+    with week.read() as conn:
+        alone = [a.compute(conn, WEEK, Filters(), rules) for a in (utilization, attendance)]
+        # Each alone reads the week and its part after the as-of: two reads each.
+        assert len(reads) == 4
+        with appointment_days.reads_shared():
+            shared = [a.compute(conn, WEEK, Filters(), rules) for a in (utilization, attendance)]
+            # Together: the first computes, the second reads what it found.
+            assert len(reads) == 6
+            attendance.compute(conn, MONDAY, Filters(), rules)  # another period: its own
+            assert len(reads) == 7  # Monday as of its midnight has no part after the as-of
+    for one, other in zip(alone, shared, strict=True):
+        pd.testing.assert_frame_equal(one, other)
