@@ -159,11 +159,11 @@ AUDIT.register(
 )
 
 
-@callback(AUDIT.reload_output(), *INPUTS, AUDIT.reload_state(), prevent_initial_call=True)
-@secure_callback(roles=DIRECTOR, args=[*VALIDATORS, AUDIT.reload_validator()])
-def reload_audit(ctx: CallbackContext, *values: object) -> int:
+@callback(AUDIT.reload_output(), *INPUTS, prevent_initial_call=True)
+@secure_callback(roles=DIRECTOR, args=VALIDATORS)
+def reload_audit(ctx: CallbackContext, *values: object) -> str:
     """The search changed: the grid asks for its rows again."""
-    return AUDIT.reloaded(values[-1])  # type: ignore[arg-type]
+    return AUDIT.reloaded(ctx)
 
 
 @callback(

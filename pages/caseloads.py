@@ -176,15 +176,11 @@ CLINICIANS.register(
     Output(HEATMAP, "figure"),
     CLINICIANS.reload_output(),
     *FILTER_INPUTS,
-    CLINICIANS.reload_state(),
 )
-@secure_callback(
-    roles=DIRECTOR, args=[*FILTER_VALIDATORS, CLINICIANS.reload_validator()], cache=True
-)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
 def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     """The charts; the grid reloads its rows (``CLINICIANS``)."""
-    *filter_values, reloads = values
-    period, filters = scoped_period_and_filters(ctx, filter_values)
+    period, filters = scoped_period_and_filters(ctx, values)
     table = _table(ctx, period, filters)
     with ctx.db.read() as conn:
         weeks = director.weeks_per_column(period, HEATMAP_COLUMNS, HEATMAP_WEEKS)
@@ -196,7 +192,7 @@ def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
         fig.caseload_bars(table),
         fig.attendance_bars(table),
         fig.utilization_heatmap(matrix, names, weeks),
-        CLINICIANS.reloaded(reloads),
+        CLINICIANS.reloaded(ctx),
     )
 
 

@@ -160,7 +160,6 @@ CHANGE_GRID.register(
     *FILTER_INPUTS,
     Input(WINDOW, "value"),
     Input(f"{CREATE}-done", "data"),
-    CHANGE_GRID.reload_state(),
 )
 @secure_callback(
     roles=DIRECTOR,
@@ -168,7 +167,6 @@ CHANGE_GRID.register(
         *FILTER_VALIDATORS,
         v.integer(1, 30, what="window"),
         v.ignored(),
-        CHANGE_GRID.reload_validator(),
     ],
     phi=True,
     cache=True,
@@ -178,7 +176,7 @@ def show_tables(ctx: CallbackContext, *values: Any) -> tuple:
     tables = [_table(ctx, which, values[:6], values[6]) for which in (LOST, DISCHARGES)]
     for frame in tables:
         ctx.note_clients(frame["client_id"])
-    return (CHANGE_GRID.reloaded(values[-1]), *(col.records(frame) for frame in tables))
+    return (CHANGE_GRID.reloaded(ctx), *(col.records(frame) for frame in tables))
 
 
 @callback(

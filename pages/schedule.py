@@ -156,18 +156,17 @@ APPOINTMENTS.register(
     *bar.INPUTS,
     Input(REFRESH, "data"),
     State(APPOINTMENTS_GRID, "selectedRows"),
-    APPOINTMENTS.reload_state(),
 )
 @secure_callback(
     roles=FRONT_DESK,
-    args=[*bar.VALIDATORS, v.ignored(), SELECTION, APPOINTMENTS.reload_validator()],
+    args=[*bar.VALIDATORS, v.ignored(), SELECTION],
     phi=True,
     cache=True,
 )
 def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
     """The heading, counts and timeline (a week of many clinicians: the overview heatmap);
     the list reloads its rows (``APPOINTMENTS``)."""
-    *filters, _refresh, selection, reloads = values
+    *filters, _refresh, selection = values
     start, end, scoped = bar.scoped_window(ctx, filters)
     frame = _appointments(ctx, filters)
     ctx.note_clients(frame["client_id"])
@@ -183,7 +182,7 @@ def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
         _heading(start, end),
         count_cards(counts),
         figure,
-        APPOINTMENTS.reloaded(reloads),
+        APPOINTMENTS.reloaded(ctx),
         kept,
     ]
 

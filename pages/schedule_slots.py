@@ -158,25 +158,24 @@ def register() -> None:
         Output(PROGRAM_TABLE, "children"),
         *bar.INPUTS,
         Input(REFRESH, "data"),
-        SLOTS.reload_state(),
     )
     @secure_callback(
         roles=FRONT_DESK,
-        args=[*bar.VALIDATORS, v.ignored(), SLOTS.reload_validator()],
+        args=[*bar.VALIDATORS, v.ignored()],
         cache=True,
     )
     def show_slots(ctx: CallbackContext, *values: Any) -> list[Any]:
         """Next available by clinician and program; the open slots reload their rows, and a
         pick among the old ones is dropped (the fill list must not open on a slot no longer
         shown)."""
-        *filters, _refresh, reloads = values
+        *filters, _refresh = values
         clinicians, programs = _next_rows(ctx, filters)
         table = (
             dbc.Table.from_dataframe(programs, striped=True, size="sm", className="small")
             if len(programs)
             else empty("No clinician accepting new clients passes these filters.")
         )
-        return [SLOTS.reloaded(reloads), [], col.records(clinicians), table]
+        return [SLOTS.reloaded(ctx), [], col.records(clinicians), table]
 
     for prefix, name in ((SLOTS_EXPORT, "open-slots"), (NEXT_EXPORT, "next-available")):
         _register_export(prefix, name)

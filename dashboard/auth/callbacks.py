@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -51,6 +52,8 @@ class CallbackContext:
     # A cached callback computes "as of the minute", so that its result is a function of the
     # data version, the caller's scope, its inputs and the minute (see ``cached_call``).
     frozen_now: dt.datetime | None = None
+    # A cached callback's key: what its result is a function of (``result_token``).
+    result_key: str | None = None
 
     @property
     def db(self) -> Database:
@@ -71,6 +74,13 @@ class CallbackContext:
 
     def now(self) -> dt.datetime:
         return self.frozen_now or self.app.now()
+
+    def result_token(self) -> str:
+        """A short name for what this result depends on: the same for the same cached key (data
+        version, scope, inputs, minute), new on every call of an uncached callback."""
+        if self.result_key is None:
+            return secrets.token_hex(8)
+        return hashlib.sha256(self.result_key.encode()).hexdigest()[:16]
 
     def actor(self) -> Actor:
         return Actor(self.user.user_id, self.user.username, self.user.role)
@@ -212,6 +222,7 @@ def _run_cached(fn: Callable[..., Any], ctx: CallbackContext, values: list[Any],
         if is_unavailable(exc):
             return polite(UNAVAILABLE, color="danger")
         raise
+    ctx.result_key = key
     stored = ctx.app.cache.get(key)
     if stored is not None and stored is not MISS:
         result, client_ids = stored

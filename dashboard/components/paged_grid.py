@@ -23,15 +23,18 @@ How a page uses it::
     )
 
     # the page's filter callback reloads the grid when the filters change:
-    @callback(..., APPOINTMENTS.reload_output(), *FILTER_INPUTS, APPOINTMENTS.reload_state())
-    @secure_callback(roles=..., args=[*FILTER_VALIDATORS, APPOINTMENTS.reload_validator()])
-    def show(ctx, *values): ...; return [..., APPOINTMENTS.reloaded(values[-1])]
+    @callback(..., APPOINTMENTS.reload_output(), *FILTER_INPUTS)
+    @secure_callback(roles=..., args=FILTER_VALIDATORS, cache=True)
+    def show(ctx, *values): ...; return [..., APPOINTMENTS.reloaded(ctx)]
 
-How the reload works: the filter callback bumps a counter in a store beside the grid; a
-clientside function (``careboard.purgeGrid`` in assets/careboard.js: a file, so the CSP holds)
-then purges the grid's cache through its API, and the grid asks for its rows again with the
-page's current filters. The grid's options never change after it is built (replacing them while
-a block is loading raced in the browser).
+How the reload works: the filter callback puts a token of what its result depends on (the
+cache key: data version, scope, inputs, minute) in a store beside the grid; a clientside
+function (``careboard.purgeGrid`` in assets/careboard.js: a file, so the CSP holds) then purges
+the grid's cache through its API, and the grid asks for its rows again with the page's current
+filters. The token is a function of the callback's inputs, not a counter the browser sends
+back, so going back to earlier filters is served from the cache like any other result. The
+grid's options never change after it is built (replacing them while a block is loading raced
+in the browser).
 """
 
 from __future__ import annotations
@@ -53,7 +56,6 @@ from dashboard.components.grid import PAGE_SIZE
 
 # Rows per request: two pages of the grid.
 BLOCK_SIZE = 2 * PAGE_SIZE
-MAX_RELOADS = 2**31
 MAX_ROW = 10**6
 MAX_FILTER_TEXT = 200
 TEXT_TYPES = frozenset(
@@ -200,13 +202,6 @@ def rows_request(columns: Sequence[str]) -> v.Validator:
     return check
 
 
-def _reloads(value: Any, _ctx: CallbackContext) -> int:
-    """The reload counter as the browser holds it (anything else starts it again)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_RELOADS:
-        return value
-    return 0
-
-
 # --- filtering, sorting, slicing -----------------------------------------------------------------
 
 
@@ -351,7 +346,7 @@ class PagedGrid:
 
     def component(self, *, height: int = 480) -> html.Div:
         """The grid and the store whose counter reloads it."""
-        return html.Div([self.grid(height=height), dcc.Store(id=self.reload_id, data=0)])
+        return html.Div([self.grid(height=height), dcc.Store(id=self.reload_id, data="")])
 
     def grid(self, *, height: int = 480) -> dag.AgGrid:
         kwargs: dict[str, Any] = {}
@@ -373,17 +368,10 @@ class PagedGrid:
     def reload_output(self) -> Output:
         return Output(self.reload_id, "data")
 
-    def reload_state(self) -> State:
-        return State(self.reload_id, "data")
-
     @staticmethod
-    def reload_validator() -> v.Validator:
-        return _reloads
-
-    @staticmethod
-    def reloaded(reloads: int) -> int:
-        """The next value of the counter: the grid purges its rows and asks again."""
-        return (reloads + 1) % MAX_RELOADS
+    def reloaded(ctx: CallbackContext) -> str:
+        """The store's new value: the grid purges its rows and asks again when it changes."""
+        return ctx.result_token()
 
     def register(
         self,
