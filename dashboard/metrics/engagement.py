@@ -5,8 +5,9 @@ Lost to follow-up, early engagement and FUH are about clients (client filters, g
 client's primary clinician, program and that clinician's home location); feedback_rate and
 low_alliance_sessions are about appointments (appointment filters, modality included). "Visits"
 are past kept appointments of any type but group; a counted client's visits with any clinician
-count. Each rule is one query, with EXISTS subqueries that the (client_id, start_at) index
-answers, so no appointment is loaded into memory.
+count. Each rule is one query: clients' lookups by the (client_id, start_at) indexes, first
+visits from the visit sequence rollup (``db.visit_sequence``), feedback counts per start moment
+for many periods at once; no appointment is loaded into memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 
@@ -24,9 +26,7 @@ from dashboard.metrics.common import (
     Period,
     Rules,
     active_client_condition,
-    all_of,
     appointment_conditions,
-    appointments_of_clients,
     client_conditions,
     in_period,
     is_held,
@@ -44,7 +44,6 @@ from dashboard.metrics.grouping import (
     client_group_column,
     count_if,
     day_number,
-    day_sums,
     frame,
     grouped_rows,
     join_appointment_client,
@@ -55,8 +54,14 @@ from dashboard.metrics.grouping import (
     split_moment,
     with_group,
 )
-from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
-from db.models import Appointment, CareEvent, Client, SessionFeedback
+from dashboard.metrics.sqlfn import (
+    MONDAY_OFFSET,
+    epoch_day,
+    epoch_microsecond,
+    monday_of_week,
+    unindexed,
+)
+from db.models import Appointment, CareEvent, Client, SessionFeedback, VisitSequence
 from db.timeutil import day_start
 from db.vocab import LOW_ALLIANCE_SRS
 
@@ -73,6 +78,20 @@ EARLY_ENGAGEMENT_DAYS = 30
 FUH_WINDOWS = (7, 30)
 HOSPITAL_DISCHARGE = "hospital_discharge"
 EPOCH = dt.date(1970, 1, 1)
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+def _microsecond_number(moment: dt.datetime) -> int:
+    """``epoch_microsecond`` of a moment, in Python: moments fetched as these whole numbers
+    compare in numpy exactly as they do in SQL."""
+    return (moment - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+
+
+def _sorted_group(column: ColumnElement[Any] | None) -> ColumnElement[Any] | None:
+    """A breakdown's grouping column, unindexed: SQLite reads the rows as it would for the
+    practice and sorts the few groups' rows, rather than walking the grouping column's index
+    and fetching every row out of order (clients by clinician: 4x slower)."""
+    return None if column is None else unindexed(column)
 
 
 # --- lost to follow-up --------------------------------------------------------------------------
@@ -107,7 +126,7 @@ def _active_clients(period: Period, filters: Filters) -> list[ColumnElement[bool
 def _lost_to_follow_up(
     conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
 ) -> dict[Any, dict[str, Any]]:
-    column = client_group_column(by)
+    column = _sorted_group(client_group_column(by))
     stmt = with_group(
         select(count_if(_lost_condition(period, rules)).label("lost"))
         .select_from(join_home(Client.__table__, by))
@@ -154,55 +173,97 @@ def lost_to_follow_up_clients(
 def lost_by_week(
     conn: Connection, weeks: Sequence[Period], filters: Filters, rules: Rules
 ) -> list[int]:
-    """``lost_to_follow_up`` as of each week's own as-of, in one query.
+    """``lost_to_follow_up`` as of each week's own as-of, from one read of the clients.
 
     With H the start of the client's last held appointment and V that of their last visit
     (both over all time), a client is lost as of t exactly when no held appointment starts at
     or after t (H < t, or none), hence every visit started before t, and so the last visit
     before t is V: it must be before the cutoff, or, with none, the intake date must be. H and
-    V are looked up once per client, by index, and every as-of is one sum over them."""
+    V are looked up once per client, by index, and each as-of is then a few array comparisons
+    (in SQL, one sum per as-of over every client cost more than the lookups)."""
     if not weeks:
         return []
-    first = min(week.as_of_date for week in weeks)
-    last = max(week.as_of_date for week in weeks)
-    of_client = Appointment.client_id == Client.client_id
-    last_held = select(func.max(Appointment.start_at)).where(of_client, is_held(rules))
-    last_visit = select(func.max(Appointment.start_at)).where(of_client, is_visit_row())
-    clients = (
-        select(
-            Client.intake_date.label("intake"),
-            Client.discharge_date.label("discharge"),
-            last_held.scalar_subquery().label("held"),
-            last_visit.scalar_subquery().label("visit"),
+    clients = _ClientMoments.read(conn, weeks, filters, rules)
+    return [clients.lost_as_of(week, rules) for week in weeks]
+
+
+@dataclasses.dataclass(frozen=True)
+class _ClientMoments:
+    """Per client that may be active as of some week: intake and discharge day numbers (no
+    discharge: past every day), the last held appointment's start in epoch microseconds and
+    the last visit's day number (each only where ``has_held`` / ``has_visit``)."""
+
+    intake: np.ndarray
+    discharge: np.ndarray
+    held: np.ndarray
+    visit: np.ndarray
+    has_held: np.ndarray
+    has_visit: np.ndarray
+
+    @classmethod
+    def read(
+        cls, conn: Connection, weeks: Sequence[Period], filters: Filters, rules: Rules
+    ) -> _ClientMoments:
+        first = min(week.as_of_date for week in weeks)
+        last = max(week.as_of_date for week in weeks)
+        of_client = Appointment.client_id == Client.client_id
+        last_held = select(func.max(Appointment.start_at)).where(of_client, is_held(rules))
+        last_visit = select(func.max(Appointment.start_at)).where(of_client, is_visit_row())
+        clients = (
+            select(
+                Client.intake_date.label("intake"),
+                Client.discharge_date.label("discharge"),
+                last_held.scalar_subquery().label("held"),
+                last_visit.scalar_subquery().label("visit"),
+            )
+            .where(
+                Client.primary_clinician_id.is_not(None),
+                Client.intake_date <= last,
+                or_(Client.discharge_date.is_(None), Client.discharge_date > first),
+                *client_conditions(filters),
+            )
+            # Materialized, so each lookup runs once, not once per use in the numbers below.
+            .cte("client_last_moments")
+            .prefix_with("MATERIALIZED")
         )
-        .where(
-            Client.primary_clinician_id.is_not(None),
-            Client.intake_date <= last,
-            or_(Client.discharge_date.is_(None), Client.discharge_date > first),
-            *client_conditions(filters),
+        # Whole numbers (days, microseconds) are fetched far faster than dates and times.
+        stmt = select(
+            epoch_day(clients.c.intake),
+            epoch_day(clients.c.discharge),
+            epoch_microsecond(clients.c.held),
+            epoch_day(clients.c.visit),
         )
-        # Materialized, so each client's lookups run once, not once per week's sum.
-        .cte("client_last_moments")
-        .prefix_with("MATERIALIZED")
-    )
-    sums = []
-    for n, week in enumerate(weeks):
-        cutoff_date = week.as_of_date - dt.timedelta(days=rules.lost_after_days)
-        active = and_(
-            clients.c.intake <= week.as_of_date,
-            or_(clients.c.discharge.is_(None), clients.c.discharge > week.as_of_date),
+        rows = conn.execute(stmt).all()
+        never = np.iinfo(np.int64).max
+        return cls(
+            np.array([row[0] for row in rows], dtype=np.int64),
+            np.array([never if row[1] is None else row[1] for row in rows], dtype=np.int64),
+            np.array([never if row[2] is None else row[2] for row in rows], dtype=np.int64),
+            np.array([0 if row[3] is None else row[3] for row in rows], dtype=np.int64),
+            np.array([row[2] is not None for row in rows], dtype=bool),
+            np.array([row[3] is not None for row in rows], dtype=bool),
         )
-        lost = and_(
-            active,
-            or_(clients.c.held.is_(None), clients.c.held < week.as_of),
-            or_(
-                clients.c.visit < day_start(cutoff_date),
-                and_(clients.c.visit.is_(None), clients.c.intake < cutoff_date),
-            ),
-        )
-        sums.append(func.coalesce(count_if(lost), 0).label(f"lost_{n}"))
-    row = conn.execute(select(*sums).select_from(clients)).one()
-    return [int(value) for value in row]
+
+    def lost_as_of(self, period: Period, rules: Rules) -> int:
+        """``_lost_condition`` over the active clients, as of the period's as-of."""
+        today = day_number(period.as_of_date)
+        cutoff = today - rules.lost_after_days  # a visit on or after this day is recent
+        active = (self.intake <= today) & (self.discharge > today)
+        nothing_ahead = ~self.has_held | (self.held < _microsecond_number(period.as_of))
+        old = np.where(self.has_visit, self.visit < cutoff, self.intake < cutoff)
+        return int(np.count_nonzero(active & nothing_ahead & old))
+
+
+def _feedback_filters(filters: Filters) -> list[ColumnElement[bool]]:
+    """``appointment_conditions``, with the program and the location tested on each row read
+    rather than leading the read (a clinician's own index still leads: a few hundred rows)."""
+    conditions = appointment_conditions(dataclasses.replace(filters, program=None, location=None))
+    if filters.program:
+        clients = select(Client.client_id).where(Client.program == filters.program)
+        conditions.append(unindexed(Appointment.client_id).in_(clients))
+    if filters.location:
+        conditions.append(unindexed(Appointment.location) == filters.location)
+    return conditions
 
 
 def _feedback_counts(period: Period, filters: Filters, by: str | None = None) -> Any:
@@ -223,7 +284,7 @@ def _feedback_counts(period: Period, filters: Filters, by: str | None = None) ->
             is_kept(),
             Appointment.start_at < period.as_of,
             in_period(period),
-            all_of(appointment_conditions(filters)),
+            *_feedback_filters(filters),
         )
     )
 
@@ -235,47 +296,121 @@ def _feedback_keys(row: Any) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class _FeedbackMoments:
+    """``_feedback_counts`` of a span by start moment: grouped by the start itself, SQLite
+    reads the start index in order and groups as it goes, where grouping by an expression of
+    the day sorted every row; any period within the span, as of any time up to the span's
+    as-of, is then a sum over these rows, exactly its own query's counts."""
+
+    starts: np.ndarray
+    kept: np.ndarray
+    scored: np.ndarray
+    low: np.ndarray
+
+    @classmethod
+    def read(cls, conn: Connection, span: Period, filters: Filters) -> _FeedbackMoments:
+        # Selected as a whole number: fetched far faster than a time.
+        stmt = (
+            _feedback_counts(span, filters)
+            .add_columns(epoch_microsecond(Appointment.start_at).label("start_at"))
+            .group_by(Appointment.start_at)
+        )
+        rows = conn.execute(stmt).all()
+        return cls(
+            np.array([row.start_at for row in rows], dtype=np.int64),
+            np.array([int(row.kept) for row in rows], dtype=np.int64),
+            np.array([int(row.scored or 0) for row in rows], dtype=np.int64),
+            np.array([int(row.low or 0) for row in rows], dtype=np.int64),
+        )
+
+    def keys(self, period: Period) -> dict[str, Any]:
+        """The feedback keys of a period within the span (its own as-of)."""
+        start, end, as_of = (
+            _microsecond_number(moment) for moment in (period.start_at, period.end_at, period.as_of)
+        )
+        mask = (self.starts >= start) & (self.starts < end) & (self.starts < as_of)
+        return _feedback_keys(self._sums(mask))
+
+    def by_week(self) -> dict[dt.date, dict[str, Any]]:
+        """The feedback keys of each Monday-based week that has a row."""
+        days = self.starts // MICROSECONDS_PER_DAY
+        weeks = (days + MONDAY_OFFSET) // 7
+        return {
+            monday_of_week(int(week)): _feedback_keys(self._sums(weeks == week))
+            for week in np.unique(weeks)
+        }
+
+    def _sums(self, mask: np.ndarray) -> _Sums:
+        return _Sums(
+            {
+                "kept": int(self.kept[mask].sum()),
+                "scored": int(self.scored[mask].sum()),
+                "low": int(self.low[mask].sum()),
+            }
+        )
+
+
 def feedback_by_week(
     conn: Connection, period: Period, filters: Filters
 ) -> dict[dt.date, dict[str, Any]]:
-    """``feedback_rate`` and ``low_alliance_sessions`` of each week of the period, in one query
-    grouped by week (a week's past kept appointments are those before the period's as-of)."""
-    week = epoch_week(epoch_day(Appointment.start_at))
-    stmt = _feedback_counts(period, filters).add_columns(week.label("week")).group_by(week)
-    return {monday_of_week(row.week): _feedback_keys(row) for row in conn.execute(stmt)}
+    """``feedback_rate`` and ``low_alliance_sessions`` of each week of the period, from one
+    read by start moment (a week's past kept appointments are those before the period's
+    as-of)."""
+    return _FeedbackMoments.read(conn, period, filters).by_week()
 
 
 # --- early engagement ---------------------------------------------------------------------------
 
 
-def _early_engagement_counts(
-    conn: Connection, period: Period, filters: Filters, by: str | None, *, by_day: bool = False
-) -> dict[Any, Any]:
-    """Rows (clients, engaged) per group of ``by``, or per epoch day of the first visit."""
-    first_in_period = (
-        select(Appointment.client_id, func.min(Appointment.start_at).label("first_at"))
-        .where(is_visit(period), in_period(period), *appointments_of_clients(filters))
-        .group_by(Appointment.client_id)
-        .subquery("first_in_period")
-    )
-    first_at = first_in_period.c.first_at
-    visit = and_(Appointment.client_id == first_in_period.c.client_id, is_visit(period))
-    earlier_visit = exists().where(visit, Appointment.start_at < first_at)
+def _engaged(period: Period) -> ColumnElement[bool]:
+    """The first visit (a rollup row) is followed by another visit 1 to 30 days (dates) later,
+    before as-of. The next visit is the earliest candidate: on a later date it decides alone
+    (any other is later still); on the first visit's own date, a later one may still count,
+    so for those few clients the appointments are searched as the definition says."""
+    first_at, next_at = VisitSequence.start_at, VisitSequence.next_start_at
+    next_gap = epoch_day(next_at) - epoch_day(first_at)
     gap = epoch_day(Appointment.start_at) - epoch_day(first_at)
-    second_visit = exists().where(
-        visit,
+    later_visit = exists().where(
+        Appointment.client_id == VisitSequence.client_id,
+        is_visit(period),
         Appointment.start_at > first_at,
         gap >= 1,
         gap <= EARLY_ENGAGEMENT_DAYS,
     )
+    return or_(
+        and_(next_gap >= 1, next_gap <= EARLY_ENGAGEMENT_DAYS, next_at < period.as_of),
+        and_(next_gap == 0, later_visit),
+    )
+
+
+def _early_engagement_counts(
+    conn: Connection, period: Period, filters: Filters, by: str | None, *, by_day: bool = False
+) -> dict[Any, Any]:
+    """Rows (clients, engaged) per group of ``by``, or per epoch day of the first visit. A
+    client's first visit ever is their rollup row with ``seq`` 1 (``db.visit_sequence``), read
+    by the start index; it is in the period and past when it starts before as-of."""
+    first_at = VisitSequence.start_at
     # First visit date <= as-of date - 30 days: before 00:00 of (as-of date - 29 days).
     eligible_before = day_start(period.as_of_date - dt.timedelta(days=EARLY_ENGAGEMENT_DAYS - 1))
-    column = epoch_day(first_at) if by_day else client_group_column(by)
-    source = first_in_period.join(Client, Client.client_id == first_in_period.c.client_id)
+    by = None if by_day else by
+    group = client_group_column(by)
+    conditions = client_conditions(filters)
+    source: Any = VisitSequence.__table__
+    if conditions or group is not None:
+        clients = source.join(Client, Client.client_id == VisitSequence.client_id)
+        source = join_home(clients, by)
+    column = epoch_day(first_at) if by_day else _sorted_group(group)
     stmt = with_group(
-        select(func.count().label("clients"), count_if(second_visit).label("engaged"))
-        .select_from(join_home(source, None if by_day else by))
-        .where(~earlier_visit, first_at < eligible_before),
+        select(func.count().label("clients"), count_if(_engaged(period)).label("engaged"))
+        .select_from(source)
+        .where(
+            VisitSequence.seq == 1,
+            in_period(period, first_at),
+            first_at < period.as_of,
+            first_at < eligible_before,
+            *conditions,
+        ),
         column,
     )
     return grouped_rows(conn, stmt, column)
@@ -428,7 +563,7 @@ def _feedback(
     conn: Connection, period: Period, filters: Filters, by: str | None
 ) -> dict[Any, dict[str, Any]]:
     """The feedback keys of the period, per group of ``by``."""
-    column = appointment_group_column(by)
+    column = _sorted_group(appointment_group_column(by))
     stmt = with_group(_feedback_counts(period, filters, by), column)
     return {group: _feedback_keys(row) for group, row in grouped_rows(conn, stmt, column).items()}
 
@@ -480,31 +615,9 @@ def _cohort_values(
 def _feedback_values(
     conn: Connection, periods: Sequence[Period], filters: Filters
 ) -> list[dict[str, Any]]:
-    """``_feedback`` of each period from one read of kept appointments by day."""
-    scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
-    by_day = day_sums(
-        conn,
-        Appointment.__table__.outerjoin(
-            SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
-        ),
-        Appointment.start_at,
-        {
-            "kept": func.count(),
-            "scored": count_if(scored),
-            "low": count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS),
-        },
-        [is_kept(), all_of(appointment_conditions(filters))],
-        periods,
-    )
-    return [
-        {
-            "feedback_rate": rate(
-                ratio(by_day.total("scored", p, past=True), by_day.total("kept", p, past=True))
-            ),
-            "low_alliance_sessions": by_day.total("low", p, past=True),
-        }
-        for p in periods
-    ]
+    """``_feedback`` of each period from one read of kept appointments by start moment."""
+    moments = _FeedbackMoments.read(conn, span_of(periods), filters)
+    return [moments.keys(period) for period in periods]
 
 
 def practice_values(
