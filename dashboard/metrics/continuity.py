@@ -394,9 +394,9 @@ def _weekly_counted(conn: Connection, weeks: FromClause, filters: Filters) -> di
     return {int(number): int(count) for number, count in conn.execute(stmt).all()}
 
 
-def _weekly_changed_counts(weeks: FromClause, filters: Filters) -> Select[Any]:
+def _weekly_changed_counts(weeks: FromClause, span: _Window, filters: Filters) -> Select[Any]:
     """``_changed_counts`` per week: one row per client and week with a change of clinician
-    between two visits of the week."""
+    between two visits of the week (``span``: from the first week's start to the last's end)."""
     window = _Window(weeks.c.start, weeks.c.end)
     change = V.same_clinician == literal(0, literal_execute=True)
     changed = (
@@ -412,6 +412,9 @@ def _weekly_changed_counts(weeks: FromClause, filters: Filters) -> Select[Any]:
         V.client_id == changed.c.client_id,
         V.start_at >= changed.c.start,
         V.start_at < changed.c.end,
+        # Implied by the week's bounds; as constants they let PostgreSQL read only the span's
+        # visits to join (it hashed the whole rollup: 0.2 s at 1M appointments).
+        span.holds(V.start_at),
     )
     pairs = (
         select(
@@ -448,7 +451,8 @@ def weekly(conn: Connection, period: Period, filters: Filters, rules: Rules) -> 
     weeks = _week_table(bounds)
     counted = _weekly_counted(conn, weeks, filters)
     sums = {number: _Sums(counted=count) for number, count in counted.items()}
-    for row in conn.execute(_weekly_changed_counts(weeks, filters)).all():
+    span = _Window(bounds[0][1], bounds[-1][2])
+    for row in conn.execute(_weekly_changed_counts(weeks, span, filters)).all():
         sums[int(row.number)].add_changed(row)
     rows = {bounds[number][0]: part.summary() for number, part in sums.items()}
     return frame(rows, KEYS, ZERO_KEYS, "week")
