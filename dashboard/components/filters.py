@@ -205,7 +205,7 @@ def scoped_period_and_filters(
 
 def practice_options(app: AppState) -> FilterOptions:
     """``load_options``, stored in the app's cache for the data version: the names change only
-    with the data, and finding the locations scans every appointment."""
+    with the data, and every callback's validation asks for them."""
     with app.db.read() as conn:
         key = f"filter-options:v{data_version(conn)}"
         found = app.cache.get(key)

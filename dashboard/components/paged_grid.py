@@ -345,7 +345,7 @@ class PagedGrid:
         }
 
     def component(self, *, height: int = 480) -> html.Div:
-        """The grid and the store whose counter reloads it."""
+        """The grid and the store whose token reloads it."""
         return html.Div([self.grid(height=height), dcc.Store(id=self.reload_id, data="")])
 
     def grid(self, *, height: int = 480) -> dag.AgGrid:
@@ -364,7 +364,7 @@ class PagedGrid:
             **kwargs,
         )
 
-    # The page's filter callback reloads the grid through these four.
+    # The page's filter callback reloads the grid through these two.
     def reload_output(self) -> Output:
         return Output(self.reload_id, "data")
 

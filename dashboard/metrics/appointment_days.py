@@ -120,8 +120,10 @@ def _group_sums(
     span = _in_span(conn, day, period, filters)
     whole = _read(conn, rules, column, [*span, *conditions], source)
     later: dict[tuple[Any, str], list[int]] = {}
-    if period.past_end < period.end_at:
-        future = [Appointment.start_at >= period.past_end, Appointment.start_at < period.end_at]
+    # The period's part from its as-of on (all of it when the as-of is before its start).
+    future_from = max(period.past_end, period.start_at)
+    if future_from < period.end_at:
+        future = [Appointment.start_at >= future_from, Appointment.start_at < period.end_at]
         later = _read(conn, rules, column, [*future, *conditions], source)
     zeros = {**dict.fromkeys(SUM_KEYS, 0), "rows": 0, "past_rows": 0}
     result = {} if column is not None else {PRACTICE: dict(zeros)}

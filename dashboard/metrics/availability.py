@@ -800,7 +800,7 @@ __all__ = [
     "merge_intervals",
     "open_slots",
     "overlapping",
-    "third_next_available",
     "searched_together",
+    "third_next_available",
     "third_next_available_at",
 ]

@@ -209,14 +209,6 @@ def client_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def appointments_of_clients(filters: Filters) -> list[ColumnElement[bool]]:
-    """Appointments of the clients that pass the client filters (none: every appointment)."""
-    conditions = client_conditions(filters)
-    if not conditions:
-        return []
-    return [Appointment.client_id.in_(select(Client.client_id).where(all_of(conditions)))]
-
-
 def active_client_condition(as_of_date: dt.date) -> ColumnElement[bool]:
     """On a caseload as of a date. A client with no primary clinician is on nobody's caseload
     (someone still waiting for intake), so is not counted as active."""

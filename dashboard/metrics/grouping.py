@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Connection, FromClause, Select, case, func
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import Filters, Period, appointment_conditions, in_period
-from dashboard.metrics.sqlfn import EPOCH, epoch_day
+from dashboard.metrics.sqlfn import EPOCH
 from db.models import Appointment, Availability, Client, Clinician, WaitlistEntry
 
 DIMENSIONS = ("clinician", "program", "location", "modality")
@@ -64,26 +64,6 @@ def join_appointment_client(source: FromClause, by: str | None) -> FromClause:
     return source.outerjoin(
         APPOINTMENT_CLIENT, APPOINTMENT_CLIENT.client_id == Appointment.client_id
     )
-
-
-def appointment_sums(
-    conn: Connection,
-    sums: Mapping[str, ColumnElement[Any]],
-    conditions: Sequence[ColumnElement[bool]],
-    by: str | None,
-) -> dict[Any, dict[str, int]]:
-    """Each named SQL sum over the appointments meeting ``conditions``: for the practice
-    (``{"practice": ...}``, zeros when none) or per non-null value of ``by``."""
-    columns = [func.coalesce(expr, 0).label(name) for name, expr in sums.items()]
-    column = appointment_group_column(by)
-    source = join_appointment_client(Appointment.__table__, by)
-    stmt = select(*columns).select_from(source).where(*conditions)
-    if column is not None:
-        stmt = with_group(stmt.where(column.is_not(None)), column)
-    return {
-        group_of(row, column): {name: int(row[i]) for i, name in enumerate(sums)}
-        for row in conn.execute(stmt)
-    }
 
 
 # --- many periods from one read: sums by day -----------------------------------------------------
@@ -131,40 +111,6 @@ class DaySums:
 
     def total(self, name: str, period: Period, *, past: bool) -> int:
         return int(self.sums[name][self.mask(period, past=past)].sum())
-
-
-def day_sums(
-    conn: Connection,
-    source: FromClause,
-    moment: Any,
-    sums: Mapping[str, ColumnElement[Any]],
-    conditions: Sequence[ColumnElement[bool]],
-    periods: Sequence[Period],
-) -> DaySums:
-    """``sums`` over the rows of ``source`` meeting ``conditions`` with ``moment`` in the span
-    of ``periods``, grouped by its day and by its being before ``split_moment``: one read
-    for every period (each then takes its own days and, for past rows, its own as-of)."""
-    span, split = span_of(periods), split_moment(periods)
-    day = epoch_day(moment)
-    before = case((moment < split, 1), else_=0) if split is not None else None
-    keys = [day.label("day")] if before is None else [day.label("day"), before.label("before")]
-    columns = [func.coalesce(expr, 0).label(name) for name, expr in sums.items()]
-    stmt = (
-        select(*keys, *columns)
-        .select_from(source)
-        .where(moment >= span.start_at, moment < span.end_at, *conditions)
-        .group_by(*(key.element for key in keys))
-    )
-    rows = conn.execute(stmt).all()
-    width = len(keys)
-    return DaySums(
-        np.array([row[0] for row in rows], dtype=np.int64),
-        np.array([bool(row[1]) if before is not None else False for row in rows], dtype=bool),
-        {
-            name: np.array([int(row[width + n]) for row in rows], dtype=np.int64)
-            for n, name in enumerate(sums)
-        },
-    )
 
 
 # --- clients: filter table, "clients" column ----------------------------------------------------
@@ -292,12 +238,10 @@ __all__ = [
     "PRACTICE",
     "DaySums",
     "appointment_group_column",
-    "appointment_sums",
     "check_dimension",
     "client_group_column",
     "count_if",
     "day_number",
-    "day_sums",
     "dimension_values",
     "frame",
     "group_of",

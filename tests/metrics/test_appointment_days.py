@@ -163,3 +163,20 @@ def test_utilization_and_attendance_share_one_read_inside_reads_shared(
             assert len(reads) == 7  # Monday as of its midnight has no part after the as-of
     for one, other in zip(alone, shared, strict=True):
         pd.testing.assert_frame_equal(one, other)
+
+
+def test_a_period_after_its_as_of_has_nothing_past(practice: Practice, week: Database) -> None:
+    # The next week, as of Tuesday 03-03 12:00 (a future period picked on the page): the
+    # appointments between the as-of and the period (A7, A10, A9) are not the period's, and
+    # nothing in the period is past. Held in it: A11, 60 minutes.
+    practice.appointment("A13", "K1", "C1", "2026-03-10T09:00", status="cancelled_clinician")
+    later = Period(D("2026-03-09"), D("2026-03-15"), T("2026-03-03T12:00"))
+    rules = Rules()
+    with week.read() as conn:
+        came = attendance.compute(conn, later, Filters(), rules)
+        by = attendance.compute(conn, later, Filters(), rules, by="clinician")
+        used = utilization.compute(conn, later, Filters(), rules).iloc[0]
+    assert came.loc["practice", list(attendance.COUNT_KEYS)].tolist() == [0, 0, 0, 0, 0]
+    assert pd.isna(came.loc["practice", "clinician_cancel_rate"])
+    assert list(by.index) == []  # no past appointment: no group
+    assert (used["booked_hours"], used["kept_hours"]) == (1.0, 0.0)
