@@ -32,11 +32,16 @@ if not hasattr(urllib3.util, "create_urllib3_context"):
     urllib3.util.create_urllib3_context = urllib3.util.ssl_.create_urllib3_context
 
 import gevent  # noqa: E402
+import gevent.event  # noqa: E402
 import numpy as np  # noqa: E402
 from locust import FastHttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Set when the run's time is up; the callback requests still in flight (a list: mutable).
+STOPPING = gevent.event.Event()
+IN_FLIGHT = [0]
+DRAIN_SECONDS = 120.0
 ERROR_TEXTS = ("Something went wrong", "was not understood", "temporarily unavailable")
 
 
@@ -63,6 +68,9 @@ def user_class(plan: dict[str, Any]) -> type[FastHttpUser]:
 
         @task
         def open_page(self) -> None:
+            if STOPPING.is_set():  # the run is over: no new page, let the open ones finish
+                gevent.sleep(1)
+                return
             page, callbacks = random.choice(list(plan["pages"][self.role].items()))
             pick = random.randrange(1 << 30)
             posts = [
@@ -72,6 +80,13 @@ def user_class(plan: dict[str, Any]) -> type[FastHttpUser]:
             gevent.joinall(posts)
 
         def post(self, name: str, body: dict[str, Any]) -> None:
+            IN_FLIGHT[0] += 1
+            try:
+                self._post(name, body)
+            finally:
+                IN_FLIGHT[0] -= 1
+
+        def _post(self, name: str, body: dict[str, Any]) -> None:
             headers = {"X-CSRFToken": self.csrf, "Content-Type": "application/json"}
             with self.client.post(
                 "/_dash-update-component",
@@ -81,7 +96,9 @@ def user_class(plan: dict[str, Any]) -> type[FastHttpUser]:
                 catch_response=True,
             ) as response:
                 if response.status_code not in (200, 204):
-                    response.failure(f"HTTP {response.status_code}")
+                    # No status: the request never got an answer; say why (reset, timeout).
+                    reason = f": {type(response.error).__name__}" if response.error else ""
+                    response.failure(f"HTTP {response.status_code}{reason}")
                 elif any(text in (response.text or "") for text in ERROR_TEXTS):
                     response.failure("error shown in the page")
                 else:
@@ -108,6 +125,13 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     runner = env.create_local_runner()
     runner.start(plan["users"], spawn_rate=plan["users"])
     gevent.sleep(plan["seconds"])
+    # Stop starting pages and wait for the requests in flight: stopping the users at once
+    # would cut them off, and each would count as a failed request (HTTP 0).
+    STOPPING.set()
+    waited = 0.0
+    while IN_FLIGHT[0] and waited < DRAIN_SECONDS:
+        gevent.sleep(0.1)
+        waited += 0.1
     runner.quit()
     return {
         "users": plan["users"],

@@ -66,6 +66,9 @@ class BenchServer:
             str(threads),
             "--timeout",
             "120",
+            # As gunicorn.conf.py: idle connections outlive the users' think time.
+            "--keep-alive",
+            "75",
             "dashboard.bench_wsgi:server",
         ]
         with open(self.log, "w") as log:
