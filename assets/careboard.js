@@ -18,9 +18,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       );
       return window.dash_clientside.no_update;
     },
-    /* Open the browser's print dialog (the schedule's print button). */
-    print: function (clicks) {
-      if (clicks) window.print();
+    /* Open the browser's print dialog once the sheet the print button asked for is on the
+       page (the schedule's print button; the frame lets the browser lay the sheet out). */
+    print: function (ready) {
+      if (ready) window.requestAnimationFrame(() => window.print());
       return window.dash_clientside.no_update;
     },
     /* Drop a server-paged grid's rows so that it asks for them again (components/paged_grid.py):

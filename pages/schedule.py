@@ -28,7 +28,14 @@ from dashboard.roles import FRONT_DESK
 from pages import schedule_bar as bar
 from pages import schedule_fill, schedule_print, schedule_slots, schedule_status, schedule_timeline
 from pages.schedule_counts import count_cards
-from pages.schedule_print import PRINT_SHEET, print_button, print_sheet, print_sheet_placeholder
+from pages.schedule_print import (
+    PRINT,
+    PRINT_SHEET,
+    PRINT_SINK,
+    print_button,
+    print_sheet,
+    print_sheet_placeholder,
+)
 from pages.schedule_status import APPOINTMENTS_GRID, REFRESH, SELECTION
 from pages.schedule_timeline import TIMELINE, schedule_figure
 
@@ -187,17 +194,24 @@ def show_schedule(ctx: CallbackContext, *values: Any) -> list[Any]:
     ]
 
 
-@dash.callback(Output(PRINT_SHEET, "children"), *bar.INPUTS, Input(REFRESH, "data"))
-@secure_callback(roles=FRONT_DESK, args=[*bar.VALIDATORS, v.ignored()], phi=True, cache=True)
-def show_print_sheet(ctx: CallbackContext, *values: Any) -> list[Any]:
-    """The daily schedule on paper, ready before anyone presses print (compact text: it holds
-    the whole day)."""
-    filters = list(values[:-1])
-    start, end, _scoped = bar.scoped_window(ctx, filters)
-    frame = _appointments(ctx, filters) if start == end else pd.DataFrame()
+@dash.callback(
+    Output(PRINT_SHEET, "children"),
+    Output(PRINT_SINK, "data"),
+    Input(PRINT, "n_clicks"),
+    *bar.STATES,
+    prevent_initial_call=True,
+)
+@secure_callback(roles=FRONT_DESK, args=[v.clicks(), *bar.VALIDATORS], phi=True)
+def show_print_sheet(ctx: CallbackContext, clicks: int | None, *filters: Any) -> list[Any]:
+    """The daily schedule on paper when the print button is pressed (compact text: it holds
+    the whole day); the print dialog then opens (``PRINT_SINK``)."""
+    if not clicks:
+        raise PreventUpdate
+    start, end, _scoped = bar.scoped_window(ctx, list(filters))
+    frame = _appointments(ctx, list(filters)) if start == end else pd.DataFrame()
     if len(frame):
         ctx.note_clients(frame["client_id"])
-    return print_sheet(frame, start, end)
+    return [print_sheet(frame, start, end), clicks]
 
 
 @dash.callback(

@@ -1,5 +1,8 @@
 """The printable daily schedule: one table per clinician, shown only on paper (print CSS in
-assets/schedule.css), and the button that opens the browser's print dialog."""
+assets/schedule.css), and the button that opens the browser's print dialog.
+
+The sheet is made when the button is pressed, not with every view of the page: a busy day's
+sheet is 120 KB of tables whose rendering held the page's charts back by seconds."""
 
 from __future__ import annotations
 
@@ -17,17 +20,19 @@ from dashboard.figures.schedule import STATUS_LABELS
 from dashboard.format import MODALITY_LABELS
 
 PRINT, PRINT_SINK, PRINT_SHEET = "sch-print", "sch-print-sink", "sch-print-sheet"
+PRINTED = "sch-printed"  # the print dialog's (empty) output
 HEADINGS = ("Time", "Client", "Service", "Modality", "Location", "Status")
 # Characters that could start Markdown or HTML markup in a cell, escaped with a backslash.
 MARKUP = re.compile(r"[\\`*_{}\[\]<>()#+!|~&]")
 
 
 def register() -> None:
-    """Register the print button with the app being built (assets/careboard.js)."""
+    """Register the print dialog with the app being built (assets/careboard.js): it opens
+    once the sheet the button asked for has arrived (``PRINT_SINK`` says so)."""
     dash.clientside_callback(
         ClientsideFunction("careboard", "print"),
-        Output(PRINT_SINK, "data"),
-        Input(PRINT, "n_clicks"),
+        Output(PRINTED, "data"),
+        Input(PRINT_SINK, "data"),
     )
 
 
@@ -41,12 +46,12 @@ def print_button() -> html.Div:
         outline=True,
         className="d-print-none",
     )
-    return html.Div([button, dcc.Store(id=PRINT_SINK)])
+    return html.Div([button, dcc.Store(id=PRINT_SINK), dcc.Store(id=PRINTED)])
 
 
 def print_sheet_placeholder() -> list[Any]:
-    """What the sheet holds until the day's schedule arrives."""
-    return [html.P("The daily schedule is loading.")]
+    """What the sheet holds until the print button asks for the day's schedule."""
+    return [html.P('Use "Print daily schedule" on the schedule page to print the day.')]
 
 
 def _cell(value: Any) -> str:

@@ -99,12 +99,16 @@ def _where(telehealth: bool, location: object) -> str:
     return " · ".join(parts + ([location] if isinstance(location, str) and location else []))
 
 
+# The most appointments whose bars carry the client's name (about 30 clinicians' day).
+NAMED_BARS = 150
+
+
 def _appointment_trace(
-    status: str, part: pd.DataFrame, labels: dict[str, str], one_day: bool
+    status: str, part: pd.DataFrame, labels: dict[str, str], one_day: bool, named: bool
 ) -> go.Bar:
-    """One status's bars. The client is each bar's text (drawn on a day, only hovered on a
-    week) and the hover's details say the rest once (issue 8: the client twice and the weekday
-    on every bar of a day made a busy day's figure near 150 KB)."""
+    """One status's bars. The client is each bar's text (drawn when ``named``, else only
+    hovered) and the hover's details say the rest once (issue 8: the client twice and the
+    weekday on every bar of a day made a busy day's figure near 150 KB)."""
     label = STATUS_LABELS.get(status, status)
     telehealth = (part["modality"] == "telehealth").tolist()
     starts = pd.to_datetime(part["start_at"])
@@ -142,7 +146,7 @@ def _appointment_trace(
             },
         },
         text=text,
-        textposition="inside" if one_day else "none",
+        textposition="inside" if named else "none",
         insidetextanchor="start",
         textfont={"size": 10},
         customdata=details,
@@ -168,13 +172,16 @@ def timeline(
         return empty_figure("No clinician works or is booked on these days")
     labels = _labels(rows)
     one_day = start == end
+    # Names in the bars of a day, unless there are too many to read: the browser measures
+    # each bar's text to fit it (a day of 200 clinicians spent a second of its first paint).
+    named = one_day and len(appointments) <= NAMED_BARS
     figure = go.Figure(layout={"template": TEMPLATE})
     for trace in _shading_traces(shading, labels):
         figure.add_trace(trace)
     for status in STATUS_LABELS:
         part = appointments[appointments["status"] == status]
         if not part.empty:
-            figure.add_trace(_appointment_trace(status, part, labels, one_day))
+            figure.add_trace(_appointment_trace(status, part, labels, one_day, named))
     first = dt.datetime.combine(start, dt.time(hours[0]))
     last = dt.datetime.combine(end, dt.time()) + dt.timedelta(hours=hours[1])
     xaxis: dict = {"type": "date", "range": [first.isoformat(), last.isoformat()], "side": "top"}

@@ -156,6 +156,18 @@ def test_front_desk_runs_the_day(browser, live_server) -> None:  # type: ignore[
             in d.find_element(By.CSS_SELECTOR, ".modal.show #sch-fill-title").text
         ),
     )
+    close_modal(browser)
+
+    # The daily sheet is made when the print button is pressed; then the print dialog opens
+    # (replaced here: a headless browser has none to show).
+    assert "Schedule for" not in browser.find_element(By.ID, "sch-print-sheet").get_attribute(
+        "textContent"
+    )
+    browser.execute_script("window.print = () => { window.__printed = true; };")
+    press(browser, "sch-print")
+    until(browser, lambda d: d.execute_script("return window.__printed === true;"))
+    sheet = browser.find_element(By.ID, "sch-print-sheet").get_attribute("textContent")
+    assert f"Schedule for {day:%A, %B %-d, %Y}" in sheet
     assert console_errors(browser) == []
 
 

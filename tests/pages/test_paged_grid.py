@@ -150,11 +150,17 @@ def test_a_filter_change_reloads_the_grid(frank: FlaskClient, app: dash.Dash) ->
 
 
 def test_the_print_sheet_is_the_day_as_escaped_text(frank: FlaskClient, app: dash.Dash) -> None:
-    body = outputs(post(frank, app, "sch-print-sheet", [*DAY, None]))
+    # Made when the print button is pressed, which then opens the print dialog (the sink).
+    body = outputs(post(frank, app, "sch-print-sheet", [1, *DAY]))
     text = json.dumps(body["sch-print-sheet"]["children"], ensure_ascii=False)
     assert "Schedule for Wednesday, March 4, 2026" in text
     assert "| 09:00–10:00 | Client K1 |" in text
-    week = outputs(post(frank, app, "sch-print-sheet", ["2026-03-04", "week", *DAY[2:], None]))
+    assert body["sch-print-sink"]["data"] == 1
+    week = outputs(post(frank, app, "sch-print-sheet", [2, "2026-03-04", "week", *DAY[2:]]))
     assert "Switch to the day view" in json.dumps(week["sch-print-sheet"]["children"])
+    # Not pressed: nothing is made (the page's views never carry the sheet).
+    assert post(frank, app, "sch-print-sheet", [None, *DAY]).status_code == 204
+    pressed = [c for c in app.callback_map.values() if "sch-print-sheet.children" in str(c)]
+    assert [i["id"] for i in pressed[0]["inputs"]] == ["sch-print"]
     # A name is text in the table, never markup.
     assert _cell("O'Neil | <b>*Jo*</b>") == "O'Neil \\| \\<b\\>\\*Jo\\*\\</b\\>"

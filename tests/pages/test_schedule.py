@@ -387,3 +387,38 @@ def test_a_clinician_cannot_page_open_slots(app: dash.Dash) -> None:
     )
     assert post(cleo, app, "sch-next-grid", [*DAY, None]).status_code == 403
     assert post(cleo, app, "sch-clinician", [None]).status_code == 403
+
+
+def test_a_day_of_many_appointments_names_clients_only_in_the_hover(app: dash.Dash) -> None:
+    # (the app registers the figures' template)
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard.figures.schedule import NAMED_BARS, timeline
+
+    day = dt.date(2026, 3, 4)
+    shading = pd.DataFrame(columns=["kind", "clinician_id", "start_at", "end_at"])
+
+    def day_of(count: int) -> list[str]:
+        starts = [dt.datetime(2026, 3, 4, 8) + dt.timedelta(minutes=5 * n) for n in range(count)]
+        frame = pd.DataFrame(
+            {
+                "clinician_id": [f"C{n % 40}" for n in range(count)],
+                "client": [f"Client {n}" for n in range(count)],
+                "status": "scheduled",
+                "modality": "in_person",
+                "service": "individual",
+                "location": "Main",
+                "start_at": starts,
+                "end_at": [s + dt.timedelta(minutes=50) for s in starts],
+            }
+        )
+        rows = [(f"C{n}", f"Clinician {n}") for n in range(40)]
+        figure = timeline(frame, shading, rows, day, day, (8, 20))
+        bars = [t for t in figure.data if t.name == "Scheduled"]
+        assert len(bars[0].text) == count  # the names still travel, for the hover
+        return [t.textposition for t in bars]
+
+    assert day_of(NAMED_BARS) == ["inside"]
+    assert day_of(NAMED_BARS + 1) == ["none"]
