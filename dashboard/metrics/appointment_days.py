@@ -13,7 +13,6 @@ groups in Python.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,8 +32,8 @@ from dashboard.metrics.grouping import (
     span_of,
     split_moment,
 )
-from dashboard.metrics.sqlfn import start_day, unindexed
-from db.models import Appointment, Client
+from dashboard.metrics.sqlfn import start_day
+from db.models import Appointment
 from db.vocab import HELD_STATUSES, KEPT_STATUSES
 
 COUNT_KEYS = ("completed", "no_show", "late_cancel", "cancelled_client", "cancelled_clinician")
@@ -194,14 +193,9 @@ def _in_span(
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """``appointment_conditions``, the program's client list applied to each row read rather
-    than leading the read: on SQLite, seeking every appointment of thousands of clients and
-    sorting them cost more than one ordered pass over the day index."""
-    conditions = appointment_conditions(dataclasses.replace(filters, program=None))
-    if filters.program:
-        clients = select(Client.client_id).where(Client.program == filters.program)
-        conditions.append(unindexed(Appointment.client_id).in_(clients))
-    return conditions
+    """``appointment_conditions``, the program tested on each row of the ordered pass over the
+    day index (a location or modality already is: they are in the index)."""
+    return appointment_conditions(filters, scan={"program"})
 
 
 def _as_date(value: Any) -> dt.date:

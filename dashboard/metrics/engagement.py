@@ -257,13 +257,7 @@ class _ClientMoments:
 def _feedback_filters(filters: Filters) -> list[ColumnElement[bool]]:
     """``appointment_conditions``, with the program and the location tested on each row read
     rather than leading the read (a clinician's own index still leads: a few hundred rows)."""
-    conditions = appointment_conditions(dataclasses.replace(filters, program=None, location=None))
-    if filters.program:
-        clients = select(Client.client_id).where(Client.program == filters.program)
-        conditions.append(unindexed(Appointment.client_id).in_(clients))
-    if filters.location:
-        conditions.append(unindexed(Appointment.location) == filters.location)
-    return conditions
+    return appointment_conditions(filters, scan={"program", "location"})
 
 
 def _feedback_counts(period: Period, filters: Filters, by: str | None = None) -> Any:

@@ -91,28 +91,6 @@ def _unindexed_pg(element: unindexed, compiler: Any, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
 
 
-class text_day(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it is
-    """Whole days from 1970-01-01 to a timestamp's date; on SQLite from the stored text's first
-    ten characters, as text comparisons see it (julianday of the whole text rounds to
-    milliseconds, so 23:59:59.9999 would fall in the next day)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "text_day"
-
-
-@compiles(text_day, "sqlite")
-def _text_day_sqlite(element: text_day, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(julianday(substr({arg}, 1, 10)) - 2440587.5 AS INTEGER)"
-
-
-@compiles(text_day, "postgresql")
-def _text_day_pg(element: text_day, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"(CAST({arg} AS DATE) - DATE '1970-01-01')"
-
-
 class at_midnight(FunctionElement[bool]):  # noqa: N801
     """Whether a timestamp is at (or, on SQLite, sorts at or before) its day's 00:00, as the
     database compares it with a midnight as-of: on SQLite the stored text after the date
@@ -137,6 +115,8 @@ def _at_midnight_pg(element: at_midnight, compiler: Any, **kw: Any) -> str:
 
 @compiles(epoch_day, "sqlite")
 def _epoch_day_sqlite(element: epoch_day, compiler: Any, **kw: Any) -> str:
+    # date() first: julianday of the whole text rounds to milliseconds, which would put
+    # 23:59:59.9999 on the next day; date() keeps it on its own.
     arg = compiler.process(element.clauses, **kw)
     return f"CAST(julianday(date({arg})) - 2440587.5 AS INTEGER)"
 

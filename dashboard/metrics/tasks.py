@@ -45,7 +45,7 @@ from dashboard.metrics.grouping import (
     repeat_for_modalities,
     with_group,
 )
-from dashboard.metrics.sqlfn import at_midnight, text_day, unindexed
+from dashboard.metrics.sqlfn import at_midnight, epoch_day, unindexed
 from db.models import Client, Clinician, Task
 from db.timeutil import day_start
 
@@ -245,7 +245,7 @@ class Timeline:
         slots: list[tuple[ColumnElement[bool], int]] = [(at_midnight(moment), 0)]
         for n, split in enumerate(self.splits):
             slots += [(moment < split, 2 * n + 1), (moment <= split, 2 * n + 2)]
-        return text_day(moment) * self.width + case(*slots, else_=self.width - 1)
+        return epoch_day(moment) * self.width + case(*slots, else_=self.width - 1)
 
 
 # The kinds of event ``_event_counts`` counts by position.

@@ -58,3 +58,12 @@ def test_start_day_is_the_date_and_reads_the_day_index(db: Database) -> None:
     details = " ".join(str(row[-1]) for row in plan)
     assert "ix_appointments_day_status" in details
     assert "TEMP B-TREE" not in details
+
+
+def test_epoch_day_keeps_the_last_instant_of_a_day_on_it(db: Database) -> None:
+    # SQLite's julianday of the whole text rounds to milliseconds (23:59:59.9999 would be the
+    # next day); the tasks' day counts rely on epoch_day keeping it on its own day.
+    last = dt.datetime(2026, 3, 8, 23, 59, 59, 999900)
+    with db.read() as conn:
+        day = conn.execute(select(epoch_day(literal(last, DateTime())))).scalar_one()
+    assert day == (last.date() - EPOCH).days
