@@ -8,7 +8,6 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Output, callback, dcc, html
-from sqlalchemy import Connection
 
 from dashboard.auth.callbacks import CallbackContext, polite, secure_callback
 from dashboard.components import columns as col
@@ -35,10 +34,9 @@ from dashboard.metrics import (
     engagement,
     utilization,
 )
-from dashboard.metrics.appointment_days import reads_shared
-from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.common import Filters
 from dashboard.metrics.definitions import DEFINITIONS, GUIDES
-from dashboard.metrics.report import plain
+from dashboard.metrics.report import area_values
 from dashboard.metrics.trends import weekly
 from dashboard.roles import DIRECTOR
 
@@ -89,18 +87,6 @@ SUMMARY_KEYS = [
 OWN_AREAS = (utilization, attendance, caseload, continuity, engagement)
 PRACTICE_AREAS = (utilization, attendance, continuity, engagement)  # rates compared
 TREND_KEYS = list(fig.TREND_SERIES)
-
-
-def area_values(
-    conn: Connection, period: Period, filters: Filters, rules: Rules, areas: tuple[Any, ...]
-) -> dict[str, Any]:
-    """The keys of ``areas`` as ``report.practice_metrics`` gives them (None for null)."""
-    values: dict[str, Any] = {}
-    with reads_shared():
-        for area in areas:
-            found = area.compute(conn, period, filters, rules)
-            values.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
-    return values
 
 
 def _profile(clinician_id: str | None) -> dict[str, Any] | None:

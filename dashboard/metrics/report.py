@@ -72,11 +72,24 @@ def practice_metrics(
     conn: Connection, period: Period, filters: Filters, rules: Rules
 ) -> dict[str, Any]:
     """Every key for the practice under the filters, in metrics.md order; None for null."""
+    values = area_values(conn, period, filters, rules, AREAS)
+    return {key: values[key] for key in ALL_KEYS}
+
+
+def area_values(
+    conn: Connection,
+    period: Period,
+    filters: Filters,
+    rules: Rules,
+    areas: Sequence[ModuleType],
+) -> dict[str, Any]:
+    """The keys of ``areas`` for the practice under the filters (None for null); areas that
+    read the same appointments share the read."""
     values: dict[str, Any] = {}
     with reads_shared():
-        for area in AREAS:
+        for area in areas:
             values.update(_first_row(area.compute(conn, period, filters, rules), area.KEYS))
-    return {key: values[key] for key in ALL_KEYS}
+    return values
 
 
 def _complete(
