@@ -32,7 +32,7 @@ from dashboard.components.kpi import kpi_card
 from dashboard.figures.waitlist import open_by_program, open_over_time, waits_over_time
 from dashboard.format import MODALITY_LABELS, count, days
 from dashboard.metrics import waitlist_rows
-from dashboard.metrics.waitlist import shared_reads
+from dashboard.metrics.shared import shared_reads
 from dashboard.roles import FRONT_DESK
 from db.scheduling import resolve_entry
 

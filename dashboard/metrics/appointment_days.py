@@ -14,9 +14,7 @@ groups in Python.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +30,7 @@ from dashboard.metrics.grouping import (
     span_of,
     split_moment,
 )
+from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import start_day
 from db.models import Appointment
 from db.vocab import HELD_STATUSES, KEPT_STATUSES
@@ -74,23 +73,6 @@ def status_day_sums(
     )
 
 
-# Within ``reads_shared``: status_group_sums' results by (period, filters, late rule, by).
-_SHARED: ContextVar[dict[tuple[Any, ...], dict[Any, dict[str, int]]] | None] = ContextVar(
-    "appointment_reads", default=None
-)
-
-
-@contextmanager
-def reads_shared() -> Iterator[None]:
-    """Within the block, areas computed for the same period, filters and dimension
-    (utilization and attendance) share one read of the appointments."""
-    token = _SHARED.set({})
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
-
-
 def status_group_sums(
     conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
 ) -> dict[Any, dict[str, int]]:
@@ -98,13 +80,9 @@ def status_group_sums(
     (``{"practice": ...}``, zeros when none) or per non-null value of ``by``: booked minutes
     over the whole period, the others over its past (before as-of). Each group also has
     ``rows`` and ``past_rows``, its appointments in the period and those before as-of."""
-    shared = _SHARED.get()
-    if shared is None:
-        return _group_sums(conn, period, filters, rules, by)
-    key = (period, filters, rules.late_cancel_minutes, by)
-    if key not in shared:
-        shared[key] = _group_sums(conn, period, filters, rules, by)
-    return {group: dict(sums) for group, sums in shared[key].items()}
+    key = ("appointment groups", conn, period, filters, rules.late_cancel_minutes, by)
+    found = shared(key, lambda: _group_sums(conn, period, filters, rules, by))
+    return {group: dict(sums) for group, sums in found.items()}
 
 
 def _group_sums(
@@ -221,4 +199,4 @@ def _add(sums: dict[str, int], status: str, part: dict[str, int]) -> None:
         sums["kept_sessions"] += rows
 
 
-__all__ = ["SUM_KEYS", "reads_shared", "status_day_sums", "status_group_sums"]
+__all__ = ["SUM_KEYS", "status_day_sums", "status_group_sums"]

@@ -29,9 +29,9 @@ from dashboard.metrics import (
     utilization,
     waitlist,
 )
-from dashboard.metrics.appointment_days import reads_shared
 from dashboard.metrics.common import Filters, Period, Rules, all_of, clinician_conditions, in_period
 from dashboard.metrics.grouping import DIMENSIONS
+from dashboard.metrics.shared import shared_reads
 from db.models import Appointment, Clinician
 
 AREAS: tuple[ModuleType, ...] = (
@@ -86,7 +86,7 @@ def area_values(
     """The keys of ``areas`` for the practice under the filters (None for null); areas that
     read the same appointments share the read."""
     values: dict[str, Any] = {}
-    with reads_shared():
+    with shared_reads():
         for area in areas:
             values.update(_first_row(area.compute(conn, period, filters, rules), area.KEYS))
     return values
@@ -135,7 +135,7 @@ def _grouped(
     group any of them found)."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
-    with reads_shared():
+    with shared_reads():
         frames = [(area, area.compute(conn, period, filters, rules, by=by)) for area in areas]
     keys = [key for area in areas for key in area.KEYS]
     if groups is None:

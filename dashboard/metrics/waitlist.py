@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any, TypeVar
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +39,7 @@ from dashboard.metrics.grouping import (
     dimension_values,
     frame,
 )
+from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, Clinician, WaitlistEntry
 
@@ -59,31 +58,6 @@ SHORT_PERIOD_DAYS = 56
 EPOCH = dt.date(1970, 1, 1)
 # With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
 NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
-T = TypeVar("T")
-# The histogram reads made so far inside ``shared_reads``; None outside one.
-_SHARED: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("waitlist_reads", default=None)
-
-
-@contextmanager
-def shared_reads() -> Iterator[None]:
-    """Within the block, each histogram read (open waits, times to intake) is made once per
-    connection, period and filters: a page that shows the keys several ways (the practice, by
-    program, week by week) reads each once. Use it around one read transaction only."""
-    token = _SHARED.set({})
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
-
-
-def _shared(key: tuple[Any, ...], read: Callable[[], T]) -> T:
-    """``read()``, or inside ``shared_reads`` the result of the same read made earlier."""
-    memo = _SHARED.get()
-    if memo is None:
-        return read()
-    if key not in memo:
-        memo[key] = read()
-    return memo[key]
 
 
 def _open_waits(
@@ -91,7 +65,7 @@ def _open_waits(
 ) -> dict[str, list[tuple[str, int, int]]]:
     """Per program: (priority, whole days waited as of the as-of date, entries) of the open
     entries (callers only read it: it may be shared)."""
-    return _shared(("open", conn, period, filters), lambda: _read_open_waits(conn, period, filters))
+    return shared(("open", conn, period, filters), lambda: _read_open_waits(conn, period, filters))
 
 
 def _read_open_waits(
@@ -236,7 +210,7 @@ def intake_waits_by_program_week(
     first visit, entries) of the entries whose client's first visit on or after the referral
     date falls in the period. One read gives time to intake for the practice, per program and
     per week (a first visit before a week's end is before its as-of too)."""
-    return _shared(
+    return shared(
         ("intake", conn, period, filters), lambda: _read_intake_waits(conn, period, filters)
     )
 

@@ -13,6 +13,7 @@ import pytest
 from dashboard.metrics import attendance, utilization
 from dashboard.metrics.appointment_days import status_day_sums
 from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.shared import shared_reads
 from db.engine import Database
 from tests.factory import Practice
 from tests.metrics.areas import D, T
@@ -137,7 +138,7 @@ def test_groups_by_clinician_booked_over_the_period_the_rest_past(
     assert came.loc["C1", list(attendance.COUNT_KEYS)].tolist() == [2, 1, 2, 1, 1]
 
 
-def test_utilization_and_attendance_share_one_read_inside_reads_shared(
+def test_utilization_and_attendance_share_one_read_inside_shared_reads(
     week: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dashboard.metrics import appointment_days
@@ -155,7 +156,7 @@ def test_utilization_and_attendance_share_one_read_inside_reads_shared(
         alone = [a.compute(conn, WEEK, Filters(), rules) for a in (utilization, attendance)]
         # Each alone reads the week and its part after the as-of: two reads each.
         assert len(reads) == 4
-        with appointment_days.reads_shared():
+        with shared_reads():
             shared = [a.compute(conn, WEEK, Filters(), rules) for a in (utilization, attendance)]
             # Together: the first computes, the second reads what it found.
             assert len(reads) == 6

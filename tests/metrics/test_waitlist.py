@@ -15,6 +15,7 @@ import pytest
 
 from dashboard.metrics import waitlist
 from dashboard.metrics.common import Filters, Period, Rules
+from dashboard.metrics.shared import shared_reads
 from db.engine import Database
 from tests.factory import Practice
 from tests.metrics.areas import RULES, WEEK, T, area_row
@@ -265,7 +266,7 @@ def test_without_third_next_and_with_shared_reads(
     with practice.db.read() as conn:
         alone = [waitlist.compute(conn, WEEK, f, RULES, by=by) for f, by in cases]
         reads.clear()
-        with waitlist.shared_reads():
+        with shared_reads():
             shared = [waitlist.compute(conn, WEEK, f, RULES, by=by) for f, by in cases]
             unsearched = [
                 waitlist.compute(conn, WEEK, f, RULES, by=by, third_next=False) for f, by in cases
