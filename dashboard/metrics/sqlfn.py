@@ -7,6 +7,7 @@ the query, on one code path for both databases.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Integer, String
@@ -15,6 +16,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 # 1970-01-01 was a Thursday; adding 3 makes weeks start on Monday.
 MONDAY_OFFSET = 3
+# SQLite's unixepoch() (3.38+) gives strftime('%s')'s integer at about two thirds of the cost
+# (the same parse, no text to convert back), which counts where a read returns 100,000 rows.
+SQLITE_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -139,10 +143,18 @@ def _epoch_minute_pg(element: epoch_minute, compiler: Any, **kw: Any) -> str:
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP)) / 60) AS INTEGER)"
 
 
+def _sqlite_seconds(arg: str) -> str:
+    # Only 'YYYY-MM-DD HH:MM:SS': SQLite parses the fraction to milliseconds, rounding
+    # 10:00:00.9999 up to 10:00:01, where PostgreSQL's FLOOR keeps 10:00:00.
+    whole = f"substr({arg}, 1, 19)"
+    return (
+        f"unixepoch({whole})" if SQLITE_UNIXEPOCH else f"CAST(strftime('%s', {whole}) AS INTEGER)"
+    )
+
+
 @compiles(epoch_second, "sqlite")
 def _epoch_second_sqlite(element: epoch_second, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(strftime('%s', {arg}) AS INTEGER)"
+    return _sqlite_seconds(compiler.process(element.clauses, **kw))
 
 
 @compiles(epoch_second, "postgresql")
@@ -157,8 +169,7 @@ def _epoch_microsecond_sqlite(element: epoch_microsecond, compiler: Any, **kw: A
     # characters 21 to 26.
     arg = compiler.process(element.clauses, **kw)
     return (
-        f"(CAST(strftime('%s', {arg}) AS INTEGER) * 1000000"
-        f" + CAST(substr({arg} || '.000000', 21, 6) AS INTEGER))"
+        f"({_sqlite_seconds(arg)} * 1000000 + CAST(substr({arg} || '.000000', 21, 6) AS INTEGER))"
     )
 
 

@@ -10,7 +10,14 @@ from sqlalchemy.types import Date, DateTime
 
 from dashboard.metrics.appointment_days import status_day_sums
 from dashboard.metrics.common import Filters, Period, Rules
-from dashboard.metrics.sqlfn import epoch_day, epoch_minute, epoch_week, start_day
+from dashboard.metrics.sqlfn import (
+    epoch_day,
+    epoch_microsecond,
+    epoch_minute,
+    epoch_second,
+    epoch_week,
+    start_day,
+)
 from db.engine import Database
 
 EPOCH = dt.date(1970, 1, 1)
@@ -67,3 +74,25 @@ def test_epoch_day_keeps_the_last_instant_of_a_day_on_it(db: Database) -> None:
     with db.read() as conn:
         day = conn.execute(select(epoch_day(literal(last, DateTime())))).scalar_one()
     assert day == (last.date() - EPOCH).days
+
+
+def test_epoch_second_and_microsecond_drop_no_second_and_add_none(db: Database) -> None:
+    # SQLite parses a fraction to milliseconds: 10:00:00.9999995 must not become 10:00:01.
+    moments = [
+        dt.datetime(2026, 3, 8, 10, 0, 0, 999999),
+        dt.datetime(2026, 3, 8, 23, 59, 59, 999500),
+        dt.datetime(2026, 3, 8, 10, 0),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 250000),
+    ]
+    for moment in moments:
+        with db.read() as conn:
+            second, micro = conn.execute(
+                select(
+                    epoch_second(literal(moment, DateTime())),
+                    epoch_microsecond(literal(moment, DateTime())),
+                )
+            ).one()
+        since = moment - dt.datetime(1970, 1, 1)
+        whole = since.days * 86_400 + since.seconds
+        assert second == whole, moment
+        assert micro == whole * 1_000_000 + moment.microsecond, moment
