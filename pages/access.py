@@ -33,9 +33,7 @@ from dashboard.components.panels import (
 from dashboard.components.states import NOTHING_FOR_FILTERS
 from dashboard.figures import access as fig
 from dashboard.metrics import access, director, waitlist
-from dashboard.metrics.availability import searched_together
 from dashboard.metrics.definitions import GUIDES
-from dashboard.metrics.trends import week_periods
 from dashboard.roles import DIRECTOR
 from db.vocab import WEEKDAYS
 
@@ -113,29 +111,43 @@ def layout(**query: Any) -> html.Div:
     Output(WAITLIST, "figure"),
     Output(WAITS, "figure"),
     Output(INTAKE, "figure"),
+    *FILTER_INPUTS,
+)
+@secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
+def show_access(ctx: CallbackContext, *values: Any) -> tuple:
+    """The waitlist's charts. Third next available has a callback of its own: its slot search
+    is most of the page's work, and the waitlist need not wait for it."""
+    period, filters = scoped_period_and_filters(ctx, values)
+    rules = ctx.rules
+    with ctx.db.read() as conn:
+        daily = access.waitlist_daily(conn, period, filters, rules)
+        waits = access.open_waits(conn, period, filters, rules)
+        by_program = waitlist.compute(conn, period, filters, rules, by="program", third_next=False)
+    return (
+        fig.waitlist_trend(daily),
+        fig.wait_distribution(waits, dict(rules.waitlist_target_days)),
+        fig.time_to_intake(by_program),
+    )
+
+
+@callback(
     Output(TNA_TREND, "figure"),
     Output(TNA_CLINICIANS, "figure"),
     *FILTER_INPUTS,
 )
 @secure_callback(roles=DIRECTOR, args=FILTER_VALIDATORS, cache=True)
-def show_access(ctx: CallbackContext, *values: Any) -> tuple:
+def show_third_next(ctx: CallbackContext, *values: Any) -> tuple:
+    """Third next available by program, week by week, and by clinician as of the period's
+    as-of (the last week's), all from one slot search."""
     period, filters = scoped_period_and_filters(ctx, values)
-    rules = ctx.rules
-    weekly = director.trend_period(period)
-    # The period's third next available and each week's come from one slot search.
-    as_ofs = [period.as_of, *(week.as_of for _, week in week_periods(weekly))]
-    with ctx.db.read() as conn, searched_together(conn, as_ofs, filters, rules):
-        daily = access.waitlist_daily(conn, period, filters, rules)
-        waits = access.open_waits(conn, period, filters, rules)
-        by_program = waitlist.compute(conn, period, filters, rules, by="program")
-        tna = access.third_next_available_weekly(conn, weekly, filters, rules)
+    with ctx.db.read() as conn:
+        tna = access.third_next_available_weekly(
+            conn, director.trend_period(period), filters, ctx.rules
+        )
         names = director.clinician_names(conn)
     latest = tna[tna["week"] == tna["week"].max()] if len(tna) else tna
     latest = latest.assign(name=latest["clinician_id"].map(names)).sort_values("name")
     return (
-        fig.waitlist_trend(daily),
-        fig.wait_distribution(waits, dict(rules.waitlist_target_days)),
-        fig.time_to_intake(by_program),
         fig.third_next_trend(access.median_by(tna, "program")),
         fig.third_next_by_clinician(latest),
     )

@@ -26,6 +26,10 @@ def test_waitlist_and_third_next_available(director: FlaskClient, director_app: 
     # 03-02..03-04: W1 W2 W4; 03-05..03-11: W1 W2; 03-12..03-14: W1 W2 W3.
     assert figure_values(open_entries["y"]) == [3, 3, 3] + [2] * 7 + [3, 3, 3]
     assert figure_values(over_target["y"]) == [1, 1, 1, 0, 0] + [1] * 7 + [2]
+    # Third next available comes in its own response, so the waitlist need not wait for it.
+    assert "access-tna-clinicians" not in response
+    response = post(director, director_app, "access-tna-clinicians", FILTERS)["response"]
+    assert set(response) == {"access-tna-trend", "access-tna-clinicians"}
     # Current third next available per clinician: Ana 2 days, Ben 10 days.
     bars = response["access-tna-clinicians"]["figure"]["data"][0]
     assert (bars["y"], figure_values(bars["x"]), bars["text"]) == (
