@@ -18,6 +18,10 @@ from dashboard.format import count, number, pct
 
 ROW_PX = 24
 OVER = PALETTE[5]  # vermillion, always paired with the word "over"
+# A heatmap with more cells than this shows its values by colour and on hover only: a label
+# per cell costs the browser a text measurement each (a 200-clinician practice's quarter,
+# 2,600 cells, took 0.6 s of a 2-core machine's first paint) and is too small to read there.
+LABELLED_CELLS = 600
 
 
 def _height(rows: int) -> int:
@@ -140,7 +144,8 @@ def utilization_heatmap(
     booked utilization. Rows are clinician ids (what a click reports, as the cell's y)
     labelled with names. Kept slim for long periods (issue 8: a response at most 150 KB):
     each value rounded to the whole percent its label shows (still a fraction), labels and
-    hovers formatted in the browser from it rather than a string per cell."""
+    hovers formatted in the browser from it rather than a string per cell. Cells are labelled
+    up to ``LABELLED_CELLS`` of them."""
     if matrix.empty:
         return empty_figure()
     wide = matrix.pivot(index="clinician_id", columns="week", values="booked_utilization")
@@ -154,7 +159,7 @@ def utilization_heatmap(
             x=_column_labels(list(wide.columns), weeks),
             y=ids,
             coloraxis="coloraxis",
-            texttemplate="%{z:.0%}",
+            texttemplate="%{z:.0%}" if wide.size <= LABELLED_CELLS else None,
             hovertemplate=title.lower() + " %{x}: %{z:.0%}<extra></extra>",
             hoverongaps=False,
             xgap=1,

@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import dash
 import numpy as np
+import pandas as pd
 from flask.testing import FlaskClient
 
+from dashboard.figures.caseloads import utilization_heatmap
 from db.engine import Database
 from tests.pages.director_practice import (  # noqa: F401 - fixtures
     FILTERS,
@@ -174,3 +177,18 @@ def test_clinician_page_with_a_program_not_theirs(
     body = post(director, director_app, "clinician-summary", ana_in_dbt)
     assert body["response"] == {}  # the page keeps what it showed
     assert "not in the program or location chosen" in json.dumps(body)
+
+
+def test_a_large_heatmap_shows_values_by_colour_and_hover_only() -> None:
+    # 50 clinicians x 13 weeks = 650 cells: more than a label each is worth in the browser.
+    mondays = [dt.date(2026, 1, 5) + dt.timedelta(weeks=w) for w in range(13)]
+    matrix = pd.DataFrame(
+        [(f"C{c:02d}", monday, 0.5) for c in range(50) for monday in mondays],
+        columns=["clinician_id", "week", "booked_utilization"],
+    )
+    names = {f"C{c:02d}": f"Clinician {c}" for c in range(50)}
+    large = utilization_heatmap(matrix, names).data[0]
+    assert large.texttemplate is None
+    assert "%{z:.0%}" in large.hovertemplate
+    small = utilization_heatmap(matrix[matrix["clinician_id"] < "C10"], names).data[0]
+    assert small.texttemplate == "%{z:.0%}"  # 10 x 13 = 130 cells keep their labels
