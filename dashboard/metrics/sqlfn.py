@@ -16,8 +16,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 # 1970-01-01 was a Thursday; adding 3 makes weeks start on Monday.
 MONDAY_OFFSET = 3
-# SQLite's unixepoch() (3.38+) gives strftime('%s')'s integer at about two thirds of the cost
-# (the same parse, no text to convert back), which counts where a read returns 100,000 rows.
+# SQLite's unixepoch() (3.38+): strftime('%s')'s integer without the text round trip.
 SQLITE_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 EPOCH = dt.date(1970, 1, 1)
 
