@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from db.engine import Database
 from db.migrate import upgrade
@@ -87,11 +89,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _clean_postgres(url: str) -> Database:
     database = Database(url)
     tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
-    with database.engine.begin() as conn:
-        # Replica role disables the audit log's append-only triggers for this reset only.
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO careboard_meta (key, value) VALUES ('data_version', '1')"))
+    for attempt in range(3):
+        try:
+            with database.engine.begin() as conn:
+                # Replica role disables the audit log's append-only triggers for this reset.
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    text("INSERT INTO careboard_meta (key, value) VALUES ('data_version', '1')")
+                )
+            return database
+        except OperationalError:
+            # A statistics refresh an earlier test's import left running (ANALYZE) can
+            # deadlock with the reset's locks; PostgreSQL picks one to abort: try again.
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
     return database
 
 

@@ -24,7 +24,18 @@ def WebDriverWait(browser, timeout: float) -> SeleniumWait:  # type: ignore[no-u
 
 
 def open_count(browser) -> int:  # type: ignore[no-untyped-def]
-    return int(wait_for(browser, "#tasks-kpi-open .kpi-value", text=True).text.replace(",", ""))
+    # Read once, and only a number: Dash may empty the card between two reads while it
+    # re-renders.
+    wait_for(browser, "#tasks-kpi-open .kpi-value")
+    text = WebDriverWait(browser, 20).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, "#tasks-kpi-open .kpi-value")
+            .text.replace(",", "")
+            .strip()
+            or False
+        )
+    )
+    return int(text)
 
 
 def select_last_task(browser) -> str:  # type: ignore[no-untyped-def]
