@@ -159,30 +159,75 @@ def waitlist_entries(
     }
 
 
+def steady_waitlist(referred: np.ndarray, resolved: np.ndarray, cal: Calendar) -> int | None:
+    """How many of these resolved entries were open on an average day of the four weeks before
+    the last four (None when the history is too short to have such days)."""
+    last = cal.today_day - 28
+    first = last - 28
+    if first < cal.history_day + 30:
+        return None
+    days = np.arange(first, last)[:, None]
+    return round(float(((referred[None, :] <= days) & (resolved[None, :] > days)).sum(1).mean()))
+
+
+def _removals(n_removed: int, cal: Calendar, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Referral and removal days of entries taken off the list 7 to 59 days after the
+    referral, never after today: a referral too recent for its removal to have come yet is
+    drawn earlier (capping the date instead piled a tenth of the removals onto today)."""
+    history = max(cal.today_day - cal.history_day, 8)
+    referral_share, lag_share = rng.random(n_removed), rng.random(n_removed)
+    lag = 7 + (lag_share * 53).astype(np.int64)
+    referred = cal.history_day + (referral_share * np.maximum(history - lag, 1)).astype(np.int64)
+    return referred, np.minimum(referred + lag, cal.today_day)
+
+
+def _open_waits(
+    n_open: int, waits: np.ndarray | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Urgency and days waited so far of the people waiting today. With the history's
+    ``waits``, each is part of the way through a wait drawn from them (a longer wait is more
+    often under way on a given day), so that the waitlist goes on from its history."""
+    u = rng.random((2, n_open))
+    urgent = u[0] < 0.1
+    urgent[0], urgent[1] = True, False
+    if waits is not None:
+        wait = (u[1] * rng.choice(waits, size=n_open, p=waits / waits.sum())).astype(np.int64)
+    else:
+        long_wait = u[1] < 0.4
+        wait = np.where(long_wait, 15 + (rng.random(n_open) * 60), rng.random(n_open) * 14).astype(
+            np.int64
+        )
+    wait = np.where(urgent, (rng.random(n_open) * 5).astype(np.int64), wait)
+    wait[0], wait[1] = 3, 35  # always one urgent and one routine referral past their target
+    return urgent, wait
+
+
 def waiting_clients(
-    n_scheduled: int, n_accepting: int, cal: Calendar, rng: np.random.Generator
+    n_scheduled: int,
+    n_accepting: int,
+    cal: Calendar,
+    rng: np.random.Generator,
+    scheduled: dict[str, np.ndarray] | None = None,
 ) -> tuple[Clients, dict[str, np.ndarray]]:
     """People still waiting for an intake, and people taken off the list: no primary
-    clinician, their referral date as intake date (import-format.md)."""
-    n_open = max(2, round(1.3 * n_accepting))
+    clinician, their referral date as intake date (import-format.md).
+
+    Given the ``scheduled`` entries of a long enough history, as many wait today as were open
+    (scheduled or removed later) on an average day of it: the list does not fall away at
+    today for want of the people whose intake is not booked yet. Otherwise 1.3 per clinician
+    accepting new clients."""
     n_removed = max(1, round(0.09 * n_scheduled))
+    removed_referred, removed_resolved = _removals(n_removed, cal, rng)
+    steady, waits = None, None
+    if scheduled is not None and len(scheduled["referred"]):
+        referred = np.concatenate([scheduled["referred"], removed_referred])
+        resolved = np.concatenate([scheduled["resolved"], removed_resolved])
+        steady = steady_waitlist(referred, resolved, cal)
+        waits = (resolved - referred).astype(float) if steady is not None else None
+    n_open = max(2, steady if steady is not None else round(1.3 * n_accepting))
+    urgent_open, wait = _open_waits(n_open, waits, rng)
     history = max(cal.today_day - cal.history_day, 8)
-    u = rng.random((2, n_open))
-    urgent_open = u[0] < 0.1
-    urgent_open[0], urgent_open[1] = True, False
-    long_wait = u[1] < 0.4
-    wait = np.where(long_wait, 15 + (rng.random(n_open) * 60), rng.random(n_open) * 14).astype(
-        np.int64
-    )
-    wait = np.where(urgent_open, (rng.random(n_open) * 5).astype(np.int64), wait)
-    wait[0], wait[1] = 3, 35  # always one urgent and one routine referral past their target
     open_referred = cal.today_day - np.minimum(wait, history)
-    removed_referred = cal.history_day + (rng.random(n_removed) * max(history - 7, 1)).astype(
-        np.int64
-    )
-    removed_resolved = np.minimum(
-        removed_referred + 7 + (rng.random(n_removed) * 53).astype(np.int64), cal.today_day
-    )
     n = n_open + n_removed
     languages = np.where(rng.random(n) < 0.2, "Spanish", "English").astype(object)
     programs = rng.choice(len(PROGRAMS), size=n, p=np.asarray(PROGRAM_SHARE) / sum(PROGRAM_SHARE))

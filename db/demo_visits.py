@@ -367,6 +367,12 @@ class VisitBuilder:
         first = series & (v.rank == 0) & v.intake
         days_ahead = 3 + (u * 14).astype(np.int64)
         office = (v.day - days_ahead) * MINUTES_PER_DAY + 540 + (u * 480).astype(np.int64)
+        # An intake that would be booked after now was booked on one of the last four weeks
+        # (as many as are booked ahead) instead: capped at now, a month of booked intakes
+        # resolved their waitlist entries all today, and the waitlist fell by half on the day.
+        earlier = (self.cal.today_day - 1 - (u * 28).astype(np.int64)) * MINUTES_PER_DAY
+        recent = earlier + 540 + ((u * 28) % 1 * 480).astype(np.int64)
+        office = np.where(office >= self.cal.now_minute, recent, office)
         created = np.where(first, office, created)
         created = np.minimum(created, v.start - 30)
         created = np.minimum(created, self.cal.now_minute - 1 - (u * 600).astype(np.int64))

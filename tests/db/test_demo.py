@@ -403,6 +403,33 @@ def test_waitlist_routine_and_urgent_some_past_target(t) -> None:
     assert list(w.entry_id) == sorted(w.entry_id) and w.entry_id.iloc[0] == "W0001"
 
 
+def test_removals_from_the_waitlist_spread_over_the_history(t) -> None:
+    # Each removal 7-59 days after its referral and not after today; none piled onto today
+    # (capping future removals at today once made the open waitlist fall by a tenth on it).
+    w = t["waitlist_entries"]
+    removed = w[w.resolution == "removed"]
+    assert len(removed) >= 10
+    lag = (removed.resolved_at - removed.referred_at).dt.days
+    assert lag.between(7, 59).all()
+    assert (removed.resolved_at <= pd.Timestamp(TODAY)).all()
+    assert removed.resolved_at.value_counts().max() <= 3
+
+
+def test_the_waitlist_goes_on_from_its_history(t) -> None:
+    # As many wait today as on a usual day of the last two months: the people whose intake is
+    # not booked yet are on the list, and no pile of removals or bookings empties it today.
+    w = t["waitlist_entries"]
+
+    def open_on(day: pd.Timestamp) -> int:
+        return int(((w.referred_at <= day) & ~(w.resolved_at <= day)).sum())
+
+    today = pd.Timestamp(TODAY)
+    usual = np.mean([open_on(today - pd.Timedelta(days=n)) for n in range(7, 57)])
+    assert 0.75 * usual <= open_on(today) <= 1.25 * usual, (open_on(today), usual)
+    yesterday = open_on(today - pd.Timedelta(days=1))
+    assert abs(open_on(today) - yesterday) <= 0.15 * usual
+
+
 def test_waitlist_resolutions_match_clients(t) -> None:
     w = t["waitlist_entries"].merge(t["clients"], on="client_id")
     waiting = w[w.resolved_at.isna()]
