@@ -43,15 +43,24 @@ def _practice(path: Path) -> Database:
     return database
 
 
-def _login(url: str) -> requests.Session:
-    session = requests.Session()
-    token = CSRF_FIELD.search(session.get(f"{url}/login", timeout=10).text).group(1)  # type: ignore[union-attr]
-    session.post(
-        f"{url}/login",
-        data={"username": "dana", "password": PASSWORD, "csrf_token": token},
-        timeout=10,
-    )
-    return session
+def _login(url: str, attempts: int = 5) -> requests.Session:
+    """A logged-in session; a worker killed under the login is the test's doing: try again."""
+    for attempt in range(attempts):
+        session = requests.Session()
+        try:
+            page = session.get(f"{url}/login", timeout=10).text
+            token = CSRF_FIELD.search(page).group(1)  # type: ignore[union-attr]
+            session.post(
+                f"{url}/login",
+                data={"username": "dana", "password": PASSWORD, "csrf_token": token},
+                timeout=10,
+            )
+            return session
+        except requests.RequestException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
 
 
 def _note_body(database: Database) -> dict:  # type: ignore[type-arg]
