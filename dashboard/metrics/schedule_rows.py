@@ -18,6 +18,7 @@ from dashboard.metrics.availability import (
     GROUP_STRIDE,
     LONGEST_APPOINTMENT,
     available_intervals,
+    interval_columns,
     merge_intervals,
     open_slots,
     overlapping,
@@ -320,11 +321,9 @@ def _freed(
     if not cancelled:
         return np.zeros(len(slots), dtype=bool)
     clinicians = pd.Index(pd.unique(slots["clinician_id"]))
-    ids, starts, ends = zip(*cancelled, strict=True)
+    ids, starts, ends = interval_columns(cancelled)
     offset = clinicians.get_indexer(pd.Index(ids)).astype(np.int64) * GROUP_STRIDE
-    union = merge_intervals(
-        np.asarray(starts, dtype=np.int64) + offset, np.asarray(ends, dtype=np.int64) + offset
-    )
+    union = merge_intervals(starts + offset, ends + offset)
     codes = clinicians.get_indexer(slots["clinician_id"]).astype(np.int64) * GROUP_STRIDE
     slot_starts = slots["start_at"].to_numpy().astype("datetime64[s]").astype(np.int64) + codes
     slot_ends = slots["end_at"].to_numpy().astype("datetime64[s]").astype(np.int64) + codes
