@@ -1,4 +1,5 @@
-"""Date arithmetic that SQLite and PostgreSQL spell differently, as portable SQL functions.
+"""Date arithmetic that SQLite and PostgreSQL spell differently, as portable SQL functions
+(each one's spelling per database in ``SPELLINGS``).
 
 Both return integers, so grouping by day or week and subtracting dates is plain arithmetic in
 the query, on one code path for both databases.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Integer, String
@@ -63,18 +65,6 @@ class start_day(FunctionElement[Any]):  # noqa: N801
     name = "start_day"
 
 
-@compiles(start_day, "sqlite")
-def _start_day_sqlite(element: start_day, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"substr({arg}, 1, 10)"
-
-
-@compiles(start_day, "postgresql")
-def _start_day_pg(element: start_day, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST({arg} AS DATE)"
-
-
 class unindexed(FunctionElement[Any]):  # noqa: N801
     """A column the SQLite planner must not pick an index for (its unary ``+``): a filter
     that would otherwise lead a read through the wrong index. Plain elsewhere."""
@@ -82,16 +72,6 @@ class unindexed(FunctionElement[Any]):  # noqa: N801
     type = String()
     inherit_cache = True
     name = "unindexed"
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return f"+{compiler.process(element.clauses, **kw)}"
-
-
-@compiles(unindexed, "postgresql")
-def _unindexed_pg(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
 
 
 class at_midnight(FunctionElement[bool]):  # noqa: N801
@@ -104,44 +84,6 @@ class at_midnight(FunctionElement[bool]):  # noqa: N801
     name = "at_midnight"
 
 
-@compiles(at_midnight, "sqlite")
-def _at_midnight_sqlite(element: at_midnight, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"(substr({arg}, 11) <= ' 00:00:00.000000')"
-
-
-@compiles(at_midnight, "postgresql")
-def _at_midnight_pg(element: at_midnight, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"({arg} = date_trunc('day', {arg}))"
-
-
-@compiles(epoch_day, "sqlite")
-def _epoch_day_sqlite(element: epoch_day, compiler: Any, **kw: Any) -> str:
-    # date() first: julianday of the whole text rounds to milliseconds, which would put
-    # 23:59:59.9999 on the next day; date() keeps it on its own.
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(julianday(date({arg})) - 2440587.5 AS INTEGER)"
-
-
-@compiles(epoch_day, "postgresql")
-def _epoch_day_pg(element: epoch_day, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"(CAST({arg} AS DATE) - DATE '1970-01-01')"
-
-
-@compiles(epoch_minute, "sqlite")
-def _epoch_minute_sqlite(element: epoch_minute, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(ROUND((julianday({arg}) - 2440587.5) * 1440) AS INTEGER)"
-
-
-@compiles(epoch_minute, "postgresql")
-def _epoch_minute_pg(element: epoch_minute, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP)) / 60) AS INTEGER)"
-
-
 def _sqlite_seconds(arg: str) -> str:
     # Only 'YYYY-MM-DD HH:MM:SS': SQLite parses the fraction to milliseconds, rounding
     # 10:00:00.9999 up to 10:00:01, where PostgreSQL's FLOOR keeps 10:00:00.
@@ -151,31 +93,56 @@ def _sqlite_seconds(arg: str) -> str:
     )
 
 
-@compiles(epoch_second, "sqlite")
-def _epoch_second_sqlite(element: epoch_second, compiler: Any, **kw: Any) -> str:
-    return _sqlite_seconds(compiler.process(element.clauses, **kw))
+def _pg_epoch(arg: str) -> str:
+    return f"EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP))"
 
 
-@compiles(epoch_second, "postgresql")
-def _epoch_second_pg(element: epoch_second, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP))) AS BIGINT)"
+Spelling = Callable[[str], str]
+# Each function's SQL on each database, from its compiled argument.
+SPELLINGS: dict[type[FunctionElement[Any]], dict[str, Spelling]] = {
+    epoch_day: {
+        # date() first: julianday of the whole text rounds to milliseconds, which would put
+        # 23:59:59.9999 on the next day; date() keeps it on its own.
+        "sqlite": lambda a: f"CAST(julianday(date({a})) - 2440587.5 AS INTEGER)",
+        "postgresql": lambda a: f"(CAST({a} AS DATE) - DATE '1970-01-01')",
+    },
+    epoch_minute: {
+        "sqlite": lambda a: f"CAST(ROUND((julianday({a}) - 2440587.5) * 1440) AS INTEGER)",
+        "postgresql": lambda a: f"CAST(FLOOR({_pg_epoch(a)} / 60) AS INTEGER)",
+    },
+    epoch_second: {
+        "sqlite": _sqlite_seconds,
+        "postgresql": lambda a: f"CAST(FLOOR({_pg_epoch(a)}) AS BIGINT)",
+    },
+    epoch_microsecond: {
+        # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff"; the fraction, when there is one, is
+        # characters 21 to 26.
+        "sqlite": lambda a: (
+            f"({_sqlite_seconds(a)} * 1000000 + CAST(substr({a} || '.000000', 21, 6) AS INTEGER))"
+        ),
+        "postgresql": lambda a: f"CAST({_pg_epoch(a)} * 1000000 AS BIGINT)",
+    },
+    start_day: {
+        "sqlite": lambda a: f"substr({a}, 1, 10)",
+        "postgresql": lambda a: f"CAST({a} AS DATE)",
+    },
+    unindexed: {"sqlite": lambda a: f"+{a}", "postgresql": lambda a: a},
+    at_midnight: {
+        "sqlite": lambda a: f"(substr({a}, 11) <= ' 00:00:00.000000')",
+        "postgresql": lambda a: f"({a} = date_trunc('day', {a}))",
+    },
+}
 
 
-@compiles(epoch_microsecond, "sqlite")
-def _epoch_microsecond_sqlite(element: epoch_microsecond, compiler: Any, **kw: Any) -> str:
-    # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff"; the fraction, when there is one, is
-    # characters 21 to 26.
-    arg = compiler.process(element.clauses, **kw)
-    return (
-        f"({_sqlite_seconds(arg)} * 1000000 + CAST(substr({arg} || '.000000', 21, 6) AS INTEGER))"
-    )
+def _register(element: type[FunctionElement[Any]], dialect: str, spell: Spelling) -> None:
+    @compiles(element, dialect)
+    def _compile(found: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+        return spell(compiler.process(found.clauses, **kw))
 
 
-@compiles(epoch_microsecond, "postgresql")
-def _epoch_microsecond_pg(element: epoch_microsecond, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(EXTRACT(EPOCH FROM CAST({arg} AS TIMESTAMP)) * 1000000 AS BIGINT)"
+for _element, _spellings in SPELLINGS.items():
+    for _dialect, _spell in _spellings.items():
+        _register(_element, _dialect, _spell)
 
 
 def epoch_week(day_number: Any) -> Any:
