@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.models import Base
 from tests.factory import Practice
+from tests.retry import retried
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STRICT = os.environ.get("CAREBOARD_STRICT_TESTS") == "1"
@@ -89,22 +89,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _clean_postgres(url: str) -> Database:
     database = Database(url)
     tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
-    for attempt in range(3):
-        try:
-            with database.engine.begin() as conn:
-                # Replica role disables the audit log's append-only triggers for this reset.
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-                conn.execute(
-                    text("INSERT INTO careboard_meta (key, value) VALUES ('data_version', '1')")
-                )
-            return database
-        except OperationalError:
-            # A statistics refresh an earlier test's import left running (ANALYZE) can
-            # deadlock with the reset's locks; PostgreSQL picks one to abort: try again.
-            if attempt == 2:
-                raise
-            time.sleep(0.5)
+
+    def reset() -> None:
+        with database.engine.begin() as conn:
+            # Replica role disables the audit log's append-only triggers for this reset only.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("INSERT INTO careboard_meta (key, value) VALUES ('data_version', '1')")
+            )
+
+    # An ANALYZE an earlier test's import left running can deadlock with the reset's locks;
+    # PostgreSQL aborts one of the two.
+    retried(reset, on=OperationalError)
     return database
 
 

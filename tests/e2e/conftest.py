@@ -124,7 +124,6 @@ def log_in(driver, server: LiveServer, username: str, password: str = DEMO_PASSW
 def wait_for(driver, css: str, timeout: float = 20, text: bool = False):  # type: ignore[no-untyped-def]
     """The first element matching ``css`` once present (and, with text=True, non-empty)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def found(d):  # type: ignore[no-untyped-def]
         elements = d.find_elements(By.CSS_SELECTOR, css)
@@ -132,7 +131,29 @@ def wait_for(driver, css: str, timeout: float = 20, text: bool = False):  # type
             return False
         return elements[0] if not text or elements[0].text.strip() else False
 
-    return WebDriverWait(driver, timeout).until(found)
+    return rereading_wait(driver, timeout).until(found)
+
+
+def read_text(driver, css: str, timeout: float = 20) -> str:  # type: ignore[no-untyped-def]
+    """The first element's text once it has some, read in the same look: Dash may redraw or
+    empty the element between a wait and a later read of ``.text``."""
+    from selenium.webdriver.common.by import By
+
+    return rereading_wait(driver, timeout).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, css).text.strip() or False
+    )
+
+
+def rereading_wait(driver, timeout: float):  # type: ignore[no-untyped-def]
+    """A wait that looks again when Dash re-renders the element it was reading."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(
+        driver,
+        timeout,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    )
 
 
 def console_errors(driver) -> list[str]:  # type: ignore[no-untyped-def]

@@ -8,34 +8,16 @@ from __future__ import annotations
 
 import re
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait as SeleniumWait
 
-from tests.e2e.conftest import console_errors, log_in, wait_for
+from tests.e2e.conftest import console_errors, log_in, read_text, rereading_wait, wait_for
 
 GRID_ROWS = "#tasks-grid .ag-center-cols-container .ag-row"
 HOURS = re.compile(r"^\d[\d,]*\.\d h$")
 
 
-def WebDriverWait(browser, timeout: float) -> SeleniumWait:  # type: ignore[no-untyped-def]  # noqa: N802
-    """A wait that looks again when Dash re-renders the element it was reading."""
-    return SeleniumWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
-
-
 def open_count(browser) -> int:  # type: ignore[no-untyped-def]
-    # Read once, and only a number: Dash may empty the card between two reads while it
-    # re-renders.
-    wait_for(browser, "#tasks-kpi-open .kpi-value")
-    text = WebDriverWait(browser, 20).until(
-        lambda d: (
-            d.find_element(By.CSS_SELECTOR, "#tasks-kpi-open .kpi-value")
-            .text.replace(",", "")
-            .strip()
-            or False
-        )
-    )
-    return int(text)
+    return int(read_text(browser, "#tasks-kpi-open .kpi-value").replace(",", ""))
 
 
 def select_last_task(browser) -> str:  # type: ignore[no-untyped-def]
@@ -53,7 +35,7 @@ def select_last_task(browser) -> str:  # type: ignore[no-untyped-def]
 
 
 def wait_for_message(browser, text: str) -> None:  # type: ignore[no-untyped-def]
-    WebDriverWait(browser, 20).until(lambda d: text in d.find_element(By.ID, "tasks-message").text)
+    rereading_wait(browser, 20).until(lambda d: text in d.find_element(By.ID, "tasks-message").text)
 
 
 def test_clinician_sees_her_week_and_completes_a_task(browser, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +60,7 @@ def test_clinician_sees_her_week_and_completes_a_task(browser, live_server) -> N
     select_last_task(browser)
     browser.find_element(By.ID, "tasks-done").click()
     wait_for_message(browser, "Saved.")
-    WebDriverWait(browser, 20).until(lambda d: open_count(d) == before - 1)
+    rereading_wait(browser, 20).until(lambda d: open_count(d) == before - 1)
     assert "marked done by clinician" in browser.find_element(By.ID, "tasks-detail").text
     # A second click changes nothing.
     browser.find_element(By.ID, "tasks-done").click()
@@ -101,13 +83,13 @@ def test_front_desk_works_the_outreach_queue(browser, live_server) -> None:  # t
     note.send_keys("Left a voicemail; will try again tomorrow")
     browser.find_element(By.ID, "tasks-note").click()
     wait_for_message(browser, "Saved.")
-    WebDriverWait(browser, 20).until(
+    rereading_wait(browser, 20).until(
         lambda d: "frontdesk: Left a voicemail" in d.find_element(By.ID, "tasks-detail").text
     )
     assert note.get_attribute("value") == ""
     browser.find_element(By.ID, "tasks-done").click()
     wait_for_message(browser, "Saved.")
-    WebDriverWait(browser, 20).until(lambda d: open_count(d) == before - 1)
+    rereading_wait(browser, 20).until(lambda d: open_count(d) == before - 1)
     # The front desk never sees the clinical kinds, nor a reassign control.
     page = browser.find_element(By.TAG_NAME, "body").text
     for clinical in ("Alliance check", "Post-discharge", "Plan review"):
@@ -119,7 +101,7 @@ def test_front_desk_works_the_outreach_queue(browser, live_server) -> None:  # t
 def choose(browser, dropdown_id: str, skip: str | None = None) -> str:  # type: ignore[no-untyped-def]
     """Open a dropdown and pick its first option other than ``skip``; the option's value."""
     browser.find_element(By.ID, dropdown_id).click()
-    options = WebDriverWait(browser, 10).until(
+    options = rereading_wait(browser, 10).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]")
     )
     for option in options:
@@ -135,21 +117,21 @@ def test_week_and_task_filters_are_kept_in_the_url(browser, live_server) -> None
     wait_for(browser, ".navbar", timeout=30)
     # My week reads the director's choice of clinician from the URL and writes a new one back.
     browser.get(f"{live_server.url}/my-week?clinician=C002")
-    WebDriverWait(browser, 20).until(
+    rereading_wait(browser, 20).until(
         lambda d: d.find_element(By.ID, "week-title").text.startswith("Week of ")
     )
     title = browser.find_element(By.ID, "week-title").text
     chosen = choose(browser, "week-clinician", skip="C002")
-    WebDriverWait(browser, 20).until(lambda d: f"clinician={chosen}" in d.current_url)
-    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "week-title").text != title)
+    rereading_wait(browser, 20).until(lambda d: f"clinician={chosen}" in d.current_url)
+    rereading_wait(browser, 20).until(lambda d: d.find_element(By.ID, "week-title").text != title)
 
     # The task queue writes its bar back: the default status at once, a new due filter on change.
     browser.get(f"{live_server.url}/tasks?kind=outreach")
     wait_for(browser, "#tasks-kpi-open .kpi-value", text=True)
-    WebDriverWait(browser, 20).until(
+    rereading_wait(browser, 20).until(
         lambda d: "kind=outreach" in d.current_url and "status=open" in d.current_url
     )
     assert choose(browser, "tasks-due") == "overdue"
-    WebDriverWait(browser, 20).until(lambda d: "due=overdue" in d.current_url)
+    rereading_wait(browser, 20).until(lambda d: "due=overdue" in d.current_url)
     assert "kind=outreach" in browser.current_url
     assert console_errors(browser) == []

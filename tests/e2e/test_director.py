@@ -8,12 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.conftest import console_errors, log_in, wait_for
+from tests.e2e.conftest import console_errors, log_in, read_text, rereading_wait, wait_for
 
 
 @pytest.fixture
@@ -61,8 +59,7 @@ def _bar_count(driver, graph: str) -> int:  # type: ignore[no-untyped-def]
 
 def _until(driver, condition, timeout: float = 30):  # type: ignore[no-untyped-def]
     """Wait for ``condition``, retrying while the page re-renders under it."""
-    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
-    return wait.until(condition)
+    return rereading_wait(driver, timeout).until(condition)
 
 
 def test_overview_cards_open_their_page_with_the_filters(director, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -139,11 +136,6 @@ def test_continuity_lists_export_to_excel(director, live_server, tmp_path) -> No
 def test_continuity_changes_grid_fetches_its_rows_page_by_page(director, live_server) -> None:  # type: ignore[no-untyped-def]
     # The clinician-change list is an infinite-row-model grid: its rows come from the server.
     _open(director, live_server, "/continuity", "#continuity-changes .ag-row")
-    # Read again when the grid redraws the row under the read (its next block may land then).
-    first = WebDriverWait(director, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.find_element(
-            By.CSS_SELECTOR, "#continuity-changes .ag-row [col-id='client_id']"
-        ).text.strip()
-    )
+    first = read_text(director, "#continuity-changes .ag-row [col-id='client_id']")
     assert first.startswith("K")  # a client id from the server, not a placeholder
     assert console_errors(director) == []

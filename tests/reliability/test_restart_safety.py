@@ -23,6 +23,7 @@ from db.migrate import upgrade
 from db.models import AuditEntry, Task
 from tests.e2e.conftest import start_gunicorn, stop
 from tests.factory import Practice
+from tests.retry import retried
 from tests.webclient import PASSWORD, callback_body, callback_key, make_app
 
 pytestmark = pytest.mark.slow
@@ -43,24 +44,20 @@ def _practice(path: Path) -> Database:
     return database
 
 
-def _login(url: str, attempts: int = 5) -> requests.Session:
+def _login(url: str) -> requests.Session:
     """A logged-in session; a worker killed under the login is the test's doing: try again."""
-    for attempt in range(attempts):
+
+    def log_in() -> requests.Session:
         session = requests.Session()
-        try:
-            page = session.get(f"{url}/login", timeout=10).text
-            token = CSRF_FIELD.search(page).group(1)  # type: ignore[union-attr]
-            session.post(
-                f"{url}/login",
-                data={"username": "dana", "password": PASSWORD, "csrf_token": token},
-                timeout=10,
-            )
-            return session
-        except requests.RequestException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2)
-    raise AssertionError("unreachable")
+        token = CSRF_FIELD.search(session.get(f"{url}/login", timeout=10).text).group(1)  # type: ignore[union-attr]
+        session.post(
+            f"{url}/login",
+            data={"username": "dana", "password": PASSWORD, "csrf_token": token},
+            timeout=10,
+        )
+        return session
+
+    return retried(log_in, on=requests.RequestException, attempts=5, pause=0.2)
 
 
 def _note_body(database: Database) -> dict:  # type: ignore[type-arg]
