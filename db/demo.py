@@ -301,9 +301,7 @@ def _clients_and_waitlist(world: World) -> tuple[Clients, dict[str, np.ndarray]]
     simulated = simulated_clients(world.schedule, world.staff, cal, world.visits, rng)
     scheduled = waitlist_entries(simulated, world.visits, cal, rng)
     accepting = sum(c.active and c.accepting_new for c in world.staff)
-    waiting, waiting_entries = waiting_clients(
-        len(scheduled["client"]), accepting, cal, rng, scheduled
-    )
+    waiting, waiting_entries = waiting_clients(scheduled, accepting, cal, rng)
     # Waiting people are numbered after the simulated clients.
     waiting_entries["client"] = waiting_entries["client"] + len(simulated.program)
     entries = {name: np.concatenate([scheduled[name], waiting_entries[name]]) for name in scheduled}

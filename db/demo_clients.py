@@ -203,27 +203,24 @@ def _open_waits(
 
 
 def waiting_clients(
-    n_scheduled: int,
+    scheduled: dict[str, np.ndarray],
     n_accepting: int,
     cal: Calendar,
     rng: np.random.Generator,
-    scheduled: dict[str, np.ndarray] | None = None,
 ) -> tuple[Clients, dict[str, np.ndarray]]:
-    """People still waiting for an intake, and people taken off the list: no primary
-    clinician, their referral date as intake date (import-format.md).
+    """People still waiting for an intake, and people taken off the list (9 % as many as the
+    ``scheduled`` entries): no primary clinician, their referral date as intake date
+    (import-format.md).
 
-    Given the ``scheduled`` entries of a long enough history, as many wait today as were open
-    (scheduled or removed later) on an average day of it: the list does not fall away at
-    today for want of the people whose intake is not booked yet. Otherwise 1.3 per clinician
-    accepting new clients."""
-    n_removed = max(1, round(0.09 * n_scheduled))
+    With a long enough history, as many wait today as were open (scheduled or removed later)
+    on an average day of it: the list does not fall away at today for want of the people whose
+    intake is not booked yet. Otherwise 1.3 per clinician accepting new clients."""
+    n_removed = max(1, round(0.09 * len(scheduled["client"])))
     removed_referred, removed_resolved = _removals(n_removed, cal, rng)
-    steady, waits = None, None
-    if scheduled is not None and len(scheduled["referred"]):
-        referred = np.concatenate([scheduled["referred"], removed_referred])
-        resolved = np.concatenate([scheduled["resolved"], removed_resolved])
-        steady = steady_waitlist(referred, resolved, cal)
-        waits = (resolved - referred).astype(float) if steady is not None else None
+    referred = np.concatenate([scheduled["referred"], removed_referred])
+    resolved = np.concatenate([scheduled["resolved"], removed_resolved])
+    steady = steady_waitlist(referred, resolved, cal)
+    waits = (resolved - referred).astype(float) if steady is not None else None
     n_open = max(2, steady if steady is not None else round(1.3 * n_accepting))
     urgent_open, wait = _open_waits(n_open, waits, rng)
     history = max(cal.today_day - cal.history_day, 8)
