@@ -22,6 +22,7 @@ from dashboard.components.navbar import LANDING, navbar
 from dashboard.components.states import forbidden, unavailable
 from dashboard.context import AppState, Clock
 from dashboard.figures.theme import register_theme
+from dashboard.memory import release_after_responses
 from dashboard.settings import Settings
 from db.engine import Database
 from db.migrate import check_schema
@@ -72,6 +73,7 @@ def create_app(
     server.extensions["careboard"] = app_state
     init_auth(server, app_state)
     _add_routes(server, app_state)
+    release_after_responses(server)
     register_theme()
 
     app = dash.Dash(

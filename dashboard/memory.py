@@ -1,0 +1,49 @@
+"""Giving memory freed by a request back to the operating system.
+
+A cold request at scale (a year of held appointments, say) builds arrays and rows of tens of
+MB and frees them. glibc keeps most freed small blocks in its heaps, so a worker's resident
+memory settles at the high-water mark of its largest requests: 30-50 MB above its working set
+at 1,000,000 appointments, and by a different amount from run to run. ``malloc_trim(0)`` after
+each response hands the free pages back; with nothing to give back it takes microseconds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from collections.abc import Callable
+
+from flask import Flask, Response
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim(0)``, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release_freed_memory() -> None:
+    """Return the process's free heap pages to the operating system (glibc only)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def release_after_responses(server: Flask) -> None:
+    """After each response has been sent (when the server closes it), release freed memory:
+    the client never waits for it, whatever the WSGI server."""
+
+    @server.after_request
+    def _release_when_sent(response: Response) -> Response:
+        response.call_on_close(release_freed_memory)
+        return response
