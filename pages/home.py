@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
 from dashboard.auth import validate as v
@@ -20,9 +19,16 @@ from dashboard.components.filters import (
     FILTER_VALIDATORS,
     scoped_period_and_filters,
 )
-from dashboard.components.kpis import COHORT_TREND_KEYS, TREND_KEYS, overview_cards, overview_table
+from dashboard.components.kpis import (
+    COHORT_TREND_KEYS,
+    TREND_KEYS,
+    overview_cards,
+    overview_table,
+    placeholder_cards,
+)
 from dashboard.components.panels import filter_query, filtered_page
 from dashboard.metrics import director
+from dashboard.metrics.common import Period
 from dashboard.metrics.report import practice_metrics
 from dashboard.roles import DIRECTOR
 
@@ -30,10 +36,19 @@ dash.register_page(
     __name__, path="/", name="Overview", title="Overview · careboard", roles=DIRECTOR, nav=0
 )
 
-HOME_CARDS = "home-cards"
+HOME_CARDS = "home-cards"  # the appointment cards; the others have their own
+HOME_ACCESS_CARDS = "home-access-cards"
+HOME_CARE_CARDS = "home-care-cards"
 HOME_PERIOD = "home-period"
 HOME_EXPORT = "home-export"
 HOME_FILTERS = "home-filters"
+# Each group of cards (director.OVERVIEW_GROUPS) comes from a callback of its own, so that
+# the quick ones show while the slower ones are still being read.
+GROUP_OF_OUTPUT = {
+    HOME_CARDS: "appointments",
+    HOME_ACCESS_CARDS: "access",
+    HOME_CARE_CARDS: "care",
+}
 # The cards follow one input, the filter bar's values gathered in the browser (no data) into
 # a record keyed by the bar's query keys.
 dash.clientside_callback(
@@ -42,9 +57,19 @@ dash.clientside_callback(
     *FILTER_INPUTS,
     State(FILTER_SYNC.store_id, "data"),
 )
+CHOSEN_FILTERS = v.record(dict(zip(FILTER_KEYS, FILTER_VALIDATORS, strict=True)))
+
+
+def _group_keys(group: str) -> list[str]:
+    return [key for area in director.OVERVIEW_GROUPS[group] for key in area.KEYS]
 
 
 def layout(**query: Any) -> html.Div:
+    # One grid: each group's container lays its cards out as the grid's own cells.
+    groups = [
+        html.Div(placeholder_cards(_group_keys(group)), id=output, className="home-group")
+        for output, group in GROUP_OF_OUTPUT.items()
+    ]
     return filtered_page(
         "Practice overview",
         "Each card compares the period with the previous period of the same length; "
@@ -52,7 +77,7 @@ def layout(**query: Any) -> html.Div:
         query,
         html.P(id=HOME_PERIOD, className="small text-body-secondary mb-2"),
         export_buttons(HOME_EXPORT),
-        dcc.Loading(html.Div(id=HOME_CARDS, className="home-cards"), type="dot"),
+        html.Div(groups, className="home-cards"),
         dcc.Store(id=HOME_FILTERS, data=None),
     )
 
@@ -61,42 +86,56 @@ def _span(days: int) -> str:
     return "week" if days == 7 else f"{days} days"
 
 
-@callback(
-    Output(HOME_CARDS, "children"),
-    Output(HOME_PERIOD, "children"),
-    Input(HOME_FILTERS, "data"),
-)
-@secure_callback(
-    roles=DIRECTOR,
-    args=[v.record(dict(zip(FILTER_KEYS, FILTER_VALIDATORS, strict=True)))],
-    cache=True,
-)
-def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[dbc.Row, str]:
+def _cards(ctx: CallbackContext, chosen: dict[str, Any] | None, group: str) -> tuple[list, Period]:
+    """The cards of one group for the filters, and the period they cover."""
     if chosen is None:
         raise dash.exceptions.PreventUpdate  # the filter values are on their way
     # As of the minute (ctx.now() in a cached callback): everyone looking at the overview
     # within it shares one result.
     period, filters = scoped_period_and_filters(ctx, [chosen[k] for k in FILTER_KEYS])
-    previous = period.previous()
     # Both periods and every card's weekly values (at least twelve weeks to the period's end),
-    # each area read once for all of them.
+    # each area of the group read once for all of them.
     with ctx.db.read() as conn:
         current, before, trends = director.overview(
-            conn, period, filters, ctx.rules, TREND_KEYS, COHORT_TREND_KEYS
+            conn,
+            period,
+            filters,
+            ctx.rules,
+            TREND_KEYS,
+            COHORT_TREND_KEYS,
+            areas=director.OVERVIEW_GROUPS[group],
         )
-    cards = overview_cards(
-        current, before, trends, filter_query(period, filters), _span(period.days)
-    )
+    query = filter_query(period, filters)
+    return overview_cards(current, before, trends, query, _span(period.days)), period
+
+
+@callback(
+    Output(HOME_CARDS, "children"),
+    Output(HOME_PERIOD, "children"),
+    Input(HOME_FILTERS, "data"),
+)
+@secure_callback(roles=DIRECTOR, args=[CHOSEN_FILTERS], cache=True)
+def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[list, str]:
+    cards, period = _cards(ctx, chosen, GROUP_OF_OUTPUT[HOME_CARDS])
+    previous = period.previous()
     caption = (
         f"{period.start:%b %-d, %Y} – {period.end:%b %-d, %Y} (as of {period.as_of:%b %-d %H:%M}), "
         f"compared with {previous.start:%b %-d} – {previous.end:%b %-d, %Y}. "
         "Sparklines: weekly values over at least the last 12 weeks."
     )
-    row = dbc.Row(
-        [dbc.Col(card, xs=12, sm=6, lg=4, xl=3, className="mb-3") for card in cards],
-        className="g-3",
-    )
-    return row, caption
+    return cards, caption
+
+
+@callback(Output(HOME_ACCESS_CARDS, "children"), Input(HOME_FILTERS, "data"))
+@secure_callback(roles=DIRECTOR, args=[CHOSEN_FILTERS], cache=True)
+def show_access_cards(ctx: CallbackContext, chosen: dict[str, Any] | None) -> list:
+    return _cards(ctx, chosen, GROUP_OF_OUTPUT[HOME_ACCESS_CARDS])[0]
+
+
+@callback(Output(HOME_CARE_CARDS, "children"), Input(HOME_FILTERS, "data"))
+@secure_callback(roles=DIRECTOR, args=[CHOSEN_FILTERS], cache=True)
+def show_care_cards(ctx: CallbackContext, chosen: dict[str, Any] | None) -> list:
+    return _cards(ctx, chosen, GROUP_OF_OUTPUT[HOME_CARE_CARDS])[0]
 
 
 @callback(*export_io(HOME_EXPORT), *FILTER_STATES, prevent_initial_call=True)

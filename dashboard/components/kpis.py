@@ -5,14 +5,15 @@ period) and the weekly trends; this module only arranges them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import dash
 import pandas as pd
-from dash import dcc
+from dash import dcc, html
 
+from dashboard.components.kpi import kpi_card
 from dashboard.components.sparkline import trend_card
 from dashboard.figures.overview import sparkline
 from dashboard.format import MISSING, count, days, hours, number, pct
@@ -138,9 +139,12 @@ def overview_cards(
     query: str,
     span: str,
 ) -> list[dcc.Link]:
-    """One card per KPI, in the order of ``KPIS``; ``weekly`` has one column per key."""
+    """One card per KPI whose key ``current`` holds, in the order of ``KPIS``; ``weekly`` has
+    one column per key."""
     cards = []
     for kpi in KPIS:
+        if kpi.key not in current:
+            continue
         trend = None
         if kpi.key in weekly and weekly[kpi.key].notna().any():
             values = [None if _missing(v) else float(v) for v in weekly[kpi.key]]
@@ -158,6 +162,14 @@ def overview_cards(
             )
         )
     return cards
+
+
+def placeholder_cards(keys: Collection[str]) -> list[html.Div]:
+    """The cards of ``keys`` (in the order of ``KPIS``) before their numbers arrive: label and
+    an ellipsis, no id, so nothing can mistake one for a computed card."""
+    return [
+        kpi_card(kpi.label, "…", note="loading", compact=True) for kpi in KPIS if kpi.key in keys
+    ]
 
 
 def overview_table(current: Mapping[str, Any], previous: Mapping[str, Any]) -> pd.DataFrame:
@@ -182,4 +194,5 @@ __all__ = [
     "change_text",
     "overview_cards",
     "overview_table",
+    "placeholder_cards",
 ]

@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
-from dashboard.metrics import continuity, engagement, trends
+from dashboard.metrics import (
+    attendance,
+    caseload,
+    continuity,
+    engagement,
+    tasks,
+    trends,
+    utilization,
+    waitlist,
+)
 from dashboard.metrics.availability import available_intervals
 from dashboard.metrics.common import (
     ONE_DAY,
@@ -38,7 +47,7 @@ from dashboard.metrics.common import (
     rate,
     ratio,
 )
-from dashboard.metrics.report import AREAS, clinician_rows
+from dashboard.metrics.report import AREA_OF_KEY, AREAS, clinician_rows
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
@@ -292,20 +301,25 @@ def overview(
     rules: Rules,
     trend_keys: Sequence[str],
     cohort_keys: Sequence[str] = COHORT_KEYS,
+    areas: Sequence[ModuleType] = AREAS,
 ) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
-    """The overview's numbers: ``report.practice_metrics`` of the period and of the previous
-    one, and the weekly ``trend_keys`` over ``trend_period`` joined with the weekly
-    ``cohort_rates`` of ``cohort_keys``; each area read once for all of them."""
+    """The overview's numbers for ``areas`` (default: all): the keys of
+    ``report.practice_metrics`` in those areas for the period and the previous one, and the
+    weekly ``trend_keys`` of those areas over ``trend_period`` joined with the weekly
+    ``cohort_rates`` of ``cohort_keys`` (when engagement is among the areas); each area read
+    once for all of them."""
     window = trend_period(period)
-    buckets = cohort_buckets(window, "week")
+    buckets = cohort_buckets(window, "week") if engagement in areas else []
+    cohort_keys = cohort_keys if engagement in areas else ()
     (current, before), weekly, rates = trends.periods_and_weeks(
         conn,
         [period, period.previous()],
         window,
         filters,
         rules,
-        trend_keys,
+        [key for key in trend_keys if AREA_OF_KEY[key] in areas],
         cohorts=[bucket for _, bucket in buckets],
+        areas=areas,
     )
     cohorts = pd.DataFrame(
         {key: [row[key] for row in rates] for key in cohort_keys},
@@ -313,6 +327,16 @@ def overview(
         columns=list(cohort_keys),
     ).astype("float64")
     return current, before, weekly.join(cohorts, how="left")
+
+
+# The overview's cards in groups, each computed on its own (its own callback): the quick
+# appointment cards need not wait for third next available's slot search or for a year of
+# visits behind continuity and engagement. Each group is a run of cards in the overview's order.
+OVERVIEW_GROUPS: dict[str, tuple[ModuleType, ...]] = {
+    "appointments": (utilization, attendance, caseload),
+    "access": (waitlist,),
+    "care": (continuity, engagement, tasks),
+}
 
 
 # --- continuity distribution ----------------------------------------------------------------------

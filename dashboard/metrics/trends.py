@@ -284,6 +284,7 @@ def _areas(
     rules: Rules,
     keys: Sequence[str],
     cohorts: Sequence[Period],
+    areas: Sequence[ModuleType],
 ) -> tuple[list[dict[str, Any]], dict[ModuleType, pd.DataFrame], list[dict[str, Any]]]:
     """``periods_and_weeks``' reads, area by area: each period's keys, the weekly frame of
     each area charted, and the cohort rates."""
@@ -292,7 +293,7 @@ def _areas(
     values: list[dict[str, Any]] = [{} for _ in periods]
     weekly_frames: dict[ModuleType, pd.DataFrame] = {}
     wanted = {AREA_OF_KEY[key] for key in keys}
-    for area in AREAS:
+    for area in areas:
         if area in MANY_PERIODS:
             many, counts = MANY_PERIODS[area]
             every = [*periods, *(week for _, week in weeks)]
@@ -327,26 +328,32 @@ def periods_and_weeks(
     rules: Rules,
     keys: Sequence[str],
     cohorts: Sequence[Period] = (),
+    areas: Sequence[ModuleType] = AREAS,
 ) -> tuple[list[dict[str, Any]], pd.DataFrame, list[dict[str, Any]]]:
-    """Every key of each of ``periods`` (``report.practice_metrics``), ``weekly(window,
-    keys)``, and the cohort rates of each of ``cohorts`` (``engagement.practice_values``): the
+    """Every key of ``areas`` (default: all, as ``report.practice_metrics``) for each of
+    ``periods``, ``weekly(window, keys)`` (keys of those areas), and the cohort rates of each
+    of ``cohorts`` (``engagement.practice_values``; engagement must be among the areas): the
     areas of ``MANY_PERIODS`` read once for the periods, the weeks and the cohorts together;
     the others compute each period and their weeks as ``weekly`` does."""
+    outside = [key for key in keys if AREA_OF_KEY[key] not in areas]
+    if outside or (cohorts and engagement not in areas):
+        raise ValueError(f"keys outside the areas asked for: {', '.join(outside) or 'cohorts'}")
     weeks = week_periods(window)
     # Third next available as of every period's and (if charted) every week's as-of: one
     # slot search, which the waitlist area's calls all read.
-    as_ofs = [period.as_of for period in periods]
+    as_ofs = [period.as_of for period in periods] if waitlist in areas else []
     if "third_next_available_days" in keys:
         as_ofs += [week.as_of for _, week in weeks]
     with searched_together(conn, as_ofs, filters, rules):
         values, weekly_frames, cohort_values = _areas(
-            conn, periods, window, weeks, filters, rules, keys, cohorts
+            conn, periods, window, weeks, filters, rules, keys, cohorts, areas
         )
+    area_keys = [key for key in ALL_KEYS if AREA_OF_KEY[key] in areas]
     mondays = pd.Index([monday for monday, _ in weeks], name=WEEK, dtype=object)
     if not weeks:
         empty = {key: pd.Series(dtype="float64") for key in keys}
         return (
-            [{key: value[key] for key in ALL_KEYS} for value in values],
+            [{key: value[key] for key in area_keys} for value in values],
             pd.DataFrame(empty, index=mondays, columns=list(keys)),
             cohort_values,
         )
@@ -357,7 +364,7 @@ def periods_and_weeks(
     )
     for key in keys:
         result[key] = result[key].astype(weekly_frames[AREA_OF_KEY[key]][key].dtype)
-    return [{key: value[key] for key in ALL_KEYS} for value in values], result, cohort_values
+    return [{key: value[key] for key in area_keys} for value in values], result, cohort_values
 
 
 __all__ = ["DEFAULT_KEYS", "MANY_PERIODS", "periods_and_weeks", "week_periods", "weekly"]

@@ -115,3 +115,25 @@ def test_the_practice_gives_the_one_pass_something_to_split(practice: Practice) 
     assert current["open_tasks"] == 2  # T3 and T4 as of 04-10 14:30
     assert before["completed"] == 4  # 02-19 to 03-18: V2, V6, V9, V10
     assert len(weekly) == 12 and weekly["early_engagement_rate"].notna().any()
+
+
+@pytest.mark.parametrize("group", list(director.OVERVIEW_GROUPS))
+def test_each_group_of_cards_equals_its_part_of_the_whole(practice: Practice, group: str) -> None:
+    build_practice(practice)
+    areas = director.OVERVIEW_GROUPS[group]
+    with practice.db.read() as conn:
+        whole = director.overview(conn, PERIOD, Filters(), RULES, TREND_KEYS, COHORT_TREND_KEYS)
+        part = director.overview(
+            conn, PERIOD, Filters(), RULES, TREND_KEYS, COHORT_TREND_KEYS, areas=areas
+        )
+    keys = [key for area in areas for key in area.KEYS]
+    assert part[0] == {key: whole[0][key] for key in keys}
+    assert part[1] == {key: whole[1][key] for key in keys}
+    charted = [key for key in whole[2].columns if report.AREA_OF_KEY[key] in areas]
+    assert list(part[2].columns) == charted and charted
+    pd.testing.assert_frame_equal(part[2], whole[2][charted])
+
+
+def test_the_groups_cover_every_area_once() -> None:
+    grouped = [area for areas in director.OVERVIEW_GROUPS.values() for area in areas]
+    assert sorted(a.__name__ for a in grouped) == sorted(a.__name__ for a in report.AREAS)
