@@ -51,7 +51,7 @@ def status_day_sums(
     span, split = span_of(periods), split_moment(periods)
     day = start_day(Appointment.start_at)
     conditions = _conditions(filters)
-    whole = _read(conn, rules, day, [*_in_span(conn, day, span, filters), *conditions])
+    whole = _read(conn, rules, day, [*in_day_span(conn, day, span, filters), *conditions])
     before: dict[tuple[Any, str], list[int]] = {}
     if split is not None and span.start <= split.date() <= span.end:
         moments = [Appointment.start_at >= _midnight(split), Appointment.start_at < split]
@@ -94,7 +94,7 @@ def _group_sums(
     conditions = _conditions(filters)
     if column is not None:
         conditions.append(column.is_not(None))
-    span = _in_span(conn, day, period, filters)
+    span = in_day_span(conn, day, period, filters)
     whole = _read(conn, rules, column, [*span, *conditions], source)
     later: dict[tuple[Any, str], list[int]] = {}
     # The period's part from its as-of on (all of it when the as-of is before its start).
@@ -159,12 +159,13 @@ def _midnight(moment: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(moment.date(), dt.time())
 
 
-def _in_span(
+def in_day_span(
     conn: Connection, day: Any, span: Period, filters: Filters
 ) -> list[ColumnElement[bool]]:
-    """The span's days: on SQLite as a range of the indexed day text (the index of migration
-    0007 is then read from its first day to its last), elsewhere, or for one clinician (whose
-    own index holds a few hundred rows of the span), as a range of the start."""
+    """The span's days: on SQLite as a range of the indexed day text ``day`` (``start_day``;
+    the index of migration 0007, which covers the status, minutes, clinician, location and
+    modality, is then read from its first day to its last), elsewhere, or for one clinician
+    (whose own index holds a few hundred rows of the span), as a range of the start."""
     if conn.dialect.name == "sqlite" and not filters.clinician:
         return [day >= span.start.isoformat(), day <= span.end.isoformat()]
     return [Appointment.start_at >= span.start_at, Appointment.start_at < span.end_at]
