@@ -12,7 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from dashboard.figures.caseloads import _height
-from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure, text_position
 from dashboard.format import count, days
 from db.vocab import WEEKDAYS
 
@@ -137,7 +137,7 @@ def third_next_by_clinician(latest: pd.DataFrame) -> go.Figure:
             marker_color=PALETTE[0],
             customdata=shown["clinician_id"],
             text=[days(v) if not pd.isna(v) else "none within 90 d" for v in shown["value"]],
-            textposition="outside",
+            textposition=text_position(len(shown)),
             cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
         ),

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure, text_position
 from dashboard.format import count, number, pct
 
 ROW_PX = 24
@@ -94,6 +94,8 @@ def caseload_bars(frame: pd.DataFrame) -> go.Figure:
             frame["active_caseload"], frame["max_caseload"], over, strict=True
         )
     ]
+    # Many clinicians: only the bars over capacity keep their words on the chart.
+    few = text_position(len(frame)) == "outside"
     figure = _bars(frame, "Active caseload against capacity")
     figure.add_trace(
         go.Bar(
@@ -103,10 +105,11 @@ def caseload_bars(frame: pd.DataFrame) -> go.Figure:
             orientation="h",
             marker_color=[OVER if o else PALETTE[0] for o in over],
             customdata=frame["clinician_id"],
-            text=labels,
+            text=[label if few or o else "" for label, o in zip(labels, over, strict=True)],
+            hovertext=labels,
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra>Active caseload</extra>",
+            hovertemplate="%{y}: %{hovertext}<extra>Active caseload</extra>",
         )
     )
     figure.add_trace(_marks(frame, "max_caseload", "Capacity"))

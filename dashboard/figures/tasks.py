@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.theme import PALETTE, TEMPLATE, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, empty_figure, text_position
 from dashboard.format import count, hours, pct
 
 LOAD_MEASURES = (
@@ -65,7 +65,7 @@ def throughput_figure(weekly: pd.DataFrame) -> go.Figure:
             x=weeks,
             y=weekly[column],
             text=[count(v) for v in weekly[column]],
-            textposition="outside",
+            textposition=text_position(len(weekly) * len(series)),
             cliponaxis=False,
             marker_color=PALETTE[color],
         )

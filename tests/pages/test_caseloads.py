@@ -13,9 +13,11 @@ import json
 import dash
 import numpy as np
 import pandas as pd
+import pytest
 from flask.testing import FlaskClient
 
-from dashboard.figures.caseloads import utilization_heatmap
+from dashboard.figures.caseloads import caseload_bars, utilization_bars, utilization_heatmap
+from dashboard.figures.theme import register_theme
 from db.engine import Database
 from tests.pages.director_practice import (  # noqa: F401 - fixtures
     FILTERS,
@@ -179,7 +181,12 @@ def test_clinician_page_with_a_program_not_theirs(
     assert "not in the program or location chosen" in json.dumps(body)
 
 
-def test_a_large_heatmap_shows_values_by_colour_and_hover_only() -> None:
+@pytest.fixture
+def theme() -> None:
+    register_theme()  # what the app does at start; the figures name its template
+
+
+def test_a_large_heatmap_shows_values_by_colour_and_hover_only(theme: None) -> None:
     # 50 clinicians x 13 weeks = 650 cells: more than a label each is worth in the browser.
     mondays = [dt.date(2026, 1, 5) + dt.timedelta(weeks=w) for w in range(13)]
     matrix = pd.DataFrame(
@@ -192,3 +199,33 @@ def test_a_large_heatmap_shows_values_by_colour_and_hover_only() -> None:
     assert "%{z:.0%}" in large.hovertemplate
     small = utilization_heatmap(matrix[matrix["clinician_id"] < "C10"], names).data[0]
     assert small.texttemplate == "%{z:.0%}"  # 10 x 13 = 130 cells keep their labels
+
+
+def _clinicians(n: int) -> pd.DataFrame:
+    """n clinicians' table rows; every seventh is over capacity (10 on 8)."""
+    over = [c % 7 == 0 for c in range(n)]
+    return pd.DataFrame(
+        {
+            "clinician_id": [f"C{c:03d}" for c in range(n)],
+            "name": [f"Clinician {c}" for c in range(n)],
+            "booked_utilization": [0.5] * n,
+            "kept_utilization": [0.4] * n,
+            "active_caseload": [10 if o else 6 for o in over],
+            "max_caseload": [8.0] * n,
+        }
+    )
+
+
+def test_many_clinicians_bars_carry_their_values_on_hover_and_over_capacity_in_words(
+    theme: None,
+) -> None:
+    # 61 clinicians: past the 60 bars whose labels are worth measuring in the browser.
+    large, small = _clinicians(61), _clinicians(60)
+    booked = utilization_bars(large).data[0]
+    assert booked.textposition == "none" and booked.text[0] == "50%"  # the hover's %{text}
+    assert utilization_bars(small).data[0].textposition == "outside"
+    caseload = caseload_bars(large).data[0]
+    # Over capacity still says so on the chart (never colour alone); the others on hover.
+    assert caseload.text[0] == "10 · over by 2" and caseload.text[1] == ""
+    assert caseload.hovertext[1] == "6" and "%{hovertext}" in caseload.hovertemplate
+    assert list(caseload_bars(small).data[0].text[:2]) == ["10 · over by 2", "6"]
