@@ -36,9 +36,7 @@ dash.register_page(
     __name__, path="/", name="Overview", title="Overview · careboard", roles=DIRECTOR, nav=0
 )
 
-HOME_CARDS = "home-cards"  # the appointment cards; the others have their own
-HOME_ACCESS_CARDS = "home-access-cards"
-HOME_CARE_CARDS = "home-care-cards"
+HOME_CARDS = "home-cards"  # the appointment cards; each other group has its own
 HOME_PERIOD = "home-period"
 HOME_EXPORT = "home-export"
 HOME_FILTERS = "home-filters"
@@ -46,8 +44,7 @@ HOME_FILTERS = "home-filters"
 # the quick ones show while the slower ones are still being read.
 GROUP_OF_OUTPUT = {
     HOME_CARDS: "appointments",
-    HOME_ACCESS_CARDS: "access",
-    HOME_CARE_CARDS: "care",
+    **{f"home-{group}-cards": group for group in ("access", "continuity", "engagement", "tasks")},
 }
 # The cards follow one input, the filter bar's values gathered in the browser (no data) into
 # a record keyed by the bar's query keys.
@@ -126,16 +123,21 @@ def show_overview(ctx: CallbackContext, chosen: dict[str, Any] | None) -> tuple[
     return cards, caption
 
 
-@callback(Output(HOME_ACCESS_CARDS, "children"), Input(HOME_FILTERS, "data"))
-@secure_callback(roles=DIRECTOR, args=[CHOSEN_FILTERS], cache=True)
-def show_access_cards(ctx: CallbackContext, chosen: dict[str, Any] | None) -> list:
-    return _cards(ctx, chosen, GROUP_OF_OUTPUT[HOME_ACCESS_CARDS])[0]
+def _register_group(output: str, group: str) -> None:
+    """The callback of one group of cards but the first (``home.show_<group>_cards``)."""
+
+    def show_cards(ctx: CallbackContext, chosen: dict[str, Any] | None) -> list:
+        return _cards(ctx, chosen, group)[0]
+
+    secured = secure_callback(
+        roles=DIRECTOR, args=[CHOSEN_FILTERS], cache=True, target=f"home.show_{group}_cards"
+    )(show_cards)
+    callback(Output(output, "children"), Input(HOME_FILTERS, "data"))(secured)
 
 
-@callback(Output(HOME_CARE_CARDS, "children"), Input(HOME_FILTERS, "data"))
-@secure_callback(roles=DIRECTOR, args=[CHOSEN_FILTERS], cache=True)
-def show_care_cards(ctx: CallbackContext, chosen: dict[str, Any] | None) -> list:
-    return _cards(ctx, chosen, GROUP_OF_OUTPUT[HOME_CARE_CARDS])[0]
+for _output, _group in GROUP_OF_OUTPUT.items():
+    if _output != HOME_CARDS:
+        _register_group(_output, _group)
 
 
 @callback(*export_io(HOME_EXPORT), *FILTER_STATES, prevent_initial_call=True)

@@ -339,7 +339,9 @@ def overview(
 OVERVIEW_GROUPS: dict[str, tuple[ModuleType, ...]] = {
     "appointments": (utilization, attendance, caseload),
     "access": (waitlist,),
-    "care": (continuity, engagement, tasks),
+    "continuity": (continuity,),
+    "engagement": (engagement,),
+    "tasks": (tasks,),
 }
 
 

@@ -203,9 +203,9 @@ def _period() -> dict[str, Any]:
 
 
 def overdue_on_overview(browser: Browser, host: LiveServer, app: dash.Dash) -> str:
-    answer = browser.post(host, app, "home-care-cards", [_period()])
+    answer = browser.post(host, app, "home-tasks-cards", [_period()])
     assert answer.status_code == 200, answer.text
-    card = find(answer.json()["response"]["home-care-cards"]["children"], "kpi-overdue")
+    card = find(answer.json()["response"]["home-tasks-cards"]["children"], "kpi-overdue")
     assert card is not None
     return texts(card)[1]  # label, then the big number
 
@@ -231,7 +231,7 @@ def act_on_task(browser: Browser, host: LiveServer, app: dash.Dash, row: dict, a
 
 
 def _overview_keys() -> set[bytes]:
-    return set(_redis(REDIS_DB).scan_iter("careboard:home.show_care_cards:*"))
+    return set(_redis(REDIS_DB).scan_iter("careboard:home.show_tasks_cards:*"))
 
 
 def test_a_session_started_on_one_host_is_honoured_by_the_other(

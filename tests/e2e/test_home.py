@@ -15,8 +15,8 @@ PERCENT = re.compile(r"^\d[\d,]*%$")
 
 def test_home_page_shows_real_numbers_without_console_errors(browser, live_server) -> None:  # type: ignore[no-untyped-def]
     log_in(browser, live_server, "director")
-    # The cards come from three callbacks; wait for one card of each.
-    for card in ("kpi-booked", "kpi-waitlist", "kpi-overdue"):
+    # The cards come from a callback per group; wait for one card of each.
+    for card in ("kpi-booked", "kpi-waitlist", "kpi-coc", "kpi-lost", "kpi-overdue"):
         wait_for(browser, f"#{card} .kpi-value", text=True)
     assert len(browser.find_elements(By.CSS_SELECTOR, ".home-cards .kpi-card")) == 13
     values = {

@@ -27,20 +27,15 @@ KEYS = ("start", "end", "program", "location", "clinician", "modality")
 GROUPS = {  # each callback's output and its cards, in the overview's order
     "home-cards": ["kpi-booked", "kpi-kept", "kpi-no-show", "kpi-late-cancel", "kpi-active"],
     "home-access-cards": ["kpi-waitlist", "kpi-tna"],
-    "home-care-cards": [
-        "kpi-coc",
-        "kpi-lost",
-        "kpi-early",
-        "kpi-fuh",
-        "kpi-feedback",
-        "kpi-overdue",
-    ],
+    "home-continuity-cards": ["kpi-coc"],
+    "home-engagement-cards": ["kpi-lost", "kpi-early", "kpi-fuh", "kpi-feedback"],
+    "home-tasks-cards": ["kpi-overdue"],
 }
 
 
 def cards(client: FlaskClient, app: dash.Dash, filters: list) -> tuple[list, dict]:
     """Every card for the filter bar's values (gathered into one record in the browser), from
-    the three callbacks that write them, and the responses by output."""
+    the callbacks that write them, and the responses by output."""
     chosen = dict(zip(KEYS, filters, strict=True))
     children: list = []
     responses: dict = {}
