@@ -40,6 +40,7 @@ from dashboard.metrics.common import (
     clinician_conditions,
     is_held,
 )
+from dashboard.metrics.grouping import raw_rows
 from dashboard.metrics.sqlfn import epoch_second
 from db.models import Appointment, Availability, Clinician, TimeOff
 
@@ -401,7 +402,7 @@ def _busy(
         Appointment.end_at > start,
         is_held(rules),
     )
-    rows = _raw_rows(conn, stmt)
+    rows = raw_rows(conn, stmt)
     if not rows:
         return pd.DataFrame({"clinician_id": [], "start": [], "end": []})
     clinicians, starts, ends = _interval_columns(rows)
@@ -568,16 +569,6 @@ def _epoch_day(day: dt.date) -> int:
     return (day - EPOCH_DAY).days
 
 
-def _raw_rows(conn: Connection, stmt: Any) -> list[tuple]:
-    """The driver's own row tuples: no Row object or type processing per value (the columns
-    read here are strings and integers, which need none)."""
-    result = conn.execute(stmt)
-    try:
-        return result.cursor.fetchall() if result.returns_rows else []
-    finally:
-        result.close()
-
-
 def _interval_columns(rows: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(clinician_id, start, end) rows as three arrays. Column by column: ``zip(*rows)`` makes
     an iterator per row, 4-7x slower over the 200,000 rows of a year's held appointments."""
@@ -623,7 +614,7 @@ def _held_in_days(
         )
     rows: list[tuple] = []
     for at in range(0, len(statements), READS_PER_QUERY):
-        rows.extend(_raw_rows(conn, _union(statements[at : at + READS_PER_QUERY])))
+        rows.extend(raw_rows(conn, _union(statements[at : at + READS_PER_QUERY])))
     return _interval_columns(rows)
 
 

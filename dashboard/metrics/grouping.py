@@ -69,6 +69,17 @@ def join_appointment_client(source: FromClause, by: str | None) -> FromClause:
 # --- many periods from one read: sums by day -----------------------------------------------------
 
 
+def raw_rows(conn: Connection, stmt: Any) -> list[tuple]:
+    """The driver's own row tuples: no Row object or type processing per value. For reads of
+    many rows whose columns are strings and numbers (or moments the caller parses itself),
+    which need no processing."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall() if result.returns_rows else []
+    finally:
+        result.close()
+
+
 def span_of(periods: Sequence[Period]) -> Period:
     """The smallest period that holds every one of ``periods``, as of the latest as-of."""
     return Period(
@@ -249,6 +260,7 @@ __all__ = [
     "join_appointment_client",
     "join_home",
     "merge_groups",
+    "raw_rows",
     "repeat_for_modalities",
     "span_of",
     "split_moment",

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, String, and_, case, func, or_,
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules, rate, ratio
+from dashboard.metrics.grouping import raw_rows
 from dashboard.metrics.tasks import microseconds, moments, task_conditions
 from dashboard.metrics.trends import week_periods
 from db.models import Client, Clinician, Task
@@ -335,7 +336,9 @@ def _task_arrays(conn: Connection, period: Period, filters: Filters) -> _TaskArr
             *task_conditions(filters),
         )
     )
-    rows = conn.execute(stmt).all()
+    # The driver's tuples (a year of tasks is 60,000 rows): strings, and moments that
+    # ``moments`` parses column by column.
+    rows = raw_rows(conn, stmt)
     column = [np.array([row[n] for row in rows], dtype=object) for n in range(4)]
     created, completed, due = (moments([row[n] for row in rows]) for n in (4, 5, 6))
     status = column[0]
