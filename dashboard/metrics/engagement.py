@@ -49,6 +49,7 @@ from dashboard.metrics.grouping import (
     join_appointment_client,
     join_home,
     merge_groups,
+    raw_rows,
     repeat_for_modalities,
     span_of,
     split_moment,
@@ -233,7 +234,7 @@ class _ClientMoments:
             epoch_microsecond(clients.c.held),
             epoch_day(clients.c.visit),
         )
-        rows = conn.execute(stmt).all()
+        rows = raw_rows(conn, stmt)
         never = np.iinfo(np.int64).max
         return cls(
             np.array([row[0] for row in rows], dtype=np.int64),
@@ -310,12 +311,12 @@ class _FeedbackMoments:
             .add_columns(epoch_microsecond(Appointment.start_at).label("start_at"))
             .group_by(Appointment.start_at)
         )
-        rows = conn.execute(stmt).all()
+        rows = raw_rows(conn, stmt)  # kept, scored, low, start_at
         return cls(
-            np.array([row.start_at for row in rows], dtype=np.int64),
-            np.array([int(row.kept) for row in rows], dtype=np.int64),
-            np.array([int(row.scored or 0) for row in rows], dtype=np.int64),
-            np.array([int(row.low or 0) for row in rows], dtype=np.int64),
+            np.array([row[3] for row in rows], dtype=np.int64),
+            np.array([int(row[0]) for row in rows], dtype=np.int64),
+            np.array([int(row[1] or 0) for row in rows], dtype=np.int64),
+            np.array([int(row[2] or 0) for row in rows], dtype=np.int64),
         )
 
     def keys(self, period: Period) -> dict[str, Any]:
