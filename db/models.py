@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     Time,
@@ -175,6 +176,9 @@ class Appointment(Base):
     cancel_lead_min: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The state of its session feedback (vocab.FEEDBACK_*), set by triggers on
+    # session_feedback (migration 0008); never written by careboard's own code.
+    feedback: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
 
     __table_args__ = (
         CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status_set"),

@@ -60,3 +60,6 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SCORE_RANGES = {"srs": (0, 40), "ors": (0, 40), "phq9": (0, 27), "gad7": (0, 21)}
 # SRS below this is a low-alliance session (PCOMS).
 LOW_ALLIANCE_SRS = 36
+# appointments.feedback, the state of the appointment's session feedback (kept by triggers,
+# migration 0008): none or no SRS/ORS score, scored, scored with SRS below LOW_ALLIANCE_SRS.
+FEEDBACK_NONE, FEEDBACK_SCORED, FEEDBACK_LOW = 0, 1, 2

@@ -62,9 +62,9 @@ from dashboard.metrics.sqlfn import (
     monday_of_week,
     unindexed,
 )
-from db.models import Appointment, CareEvent, Client, SessionFeedback, VisitSequence
+from db.models import Appointment, CareEvent, Client, VisitSequence
 from db.timeutil import day_start
-from db.vocab import LOW_ALLIANCE_SRS
+from db.vocab import FEEDBACK_LOW, FEEDBACK_SCORED
 
 KEYS: tuple[str, ...] = (
     "lost_to_follow_up",
@@ -263,18 +263,16 @@ def _feedback_filters(filters: Filters) -> list[ColumnElement[bool]]:
 
 def _feedback_counts(period: Period, filters: Filters, by: str | None = None) -> Any:
     """Past kept appointments in the period (group sessions too): how many, how many with an
-    SRS or ORS score, how many with SRS below 36 — the select the feedback keys share."""
-    source = Appointment.__table__.outerjoin(
-        SessionFeedback, SessionFeedback.appointment_id == Appointment.appointment_id
-    )
-    scored = or_(SessionFeedback.srs.is_not(None), SessionFeedback.ors.is_not(None))
+    SRS or ORS score, how many with SRS below 36 — the select the feedback keys share. The
+    scores' state is on the appointment (``Appointment.feedback``, kept by triggers on
+    session_feedback, migration 0008): no feedback row is looked up."""
     return (
         select(
             func.count().label("kept"),
-            count_if(scored).label("scored"),
-            count_if(SessionFeedback.srs < LOW_ALLIANCE_SRS).label("low"),
+            count_if(Appointment.feedback >= FEEDBACK_SCORED).label("scored"),
+            count_if(Appointment.feedback == FEEDBACK_LOW).label("low"),
         )
-        .select_from(join_appointment_client(source, by))
+        .select_from(join_appointment_client(Appointment.__table__, by))
         .where(
             is_kept(),
             Appointment.start_at < period.as_of,

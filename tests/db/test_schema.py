@@ -96,3 +96,41 @@ def test_appointment_version_starts_at_one(practice: Practice, db: Database) -> 
     practice.appointment("A1", "K1", "C1", "2026-03-02T09:00")
     with db.read() as conn:
         assert conn.execute(select(Appointment.version)).scalar() == 1
+
+
+def _feedback_states(db: Database) -> dict[str, int]:
+    with db.read() as conn:
+        rows = conn.execute(select(Appointment.appointment_id, Appointment.feedback)).all()
+    return {appointment_id: state for appointment_id, state in rows}
+
+
+def test_each_appointment_carries_its_feedback_state_whatever_the_writer(
+    practice: Practice, db: Database
+) -> None:
+    # 0: no feedback row or no SRS/ORS score; 1: scored; 2: scored with SRS below 36.
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    for n in range(1, 6):
+        practice.appointment(f"A{n}", "K1", "C1", f"2026-03-0{n}T09:00")
+    practice.feedback("A1", srs=35)  # low alliance
+    practice.feedback("A2", srs=36, ors=20)  # 36 is not below 36
+    practice.feedback("A3", ors=12)  # ORS alone is a score
+    practice.feedback("A4", phq9=9)  # no SRS or ORS: not scored
+    assert _feedback_states(db) == {"A1": 2, "A2": 1, "A3": 1, "A4": 0, "A5": 0}
+    with db.write() as session:  # raw statements, as an import or a console would write
+        conn = session.connection()
+        conn.execute(text("UPDATE session_feedback SET srs = 20 WHERE appointment_id = 'A2'"))
+        conn.execute(text("UPDATE session_feedback SET ors = NULL WHERE appointment_id = 'A3'"))
+        conn.execute(text("UPDATE session_feedback SET appointment_id = 'A5' WHERE srs = 35"))
+        conn.execute(text("DELETE FROM session_feedback WHERE appointment_id = 'A4'"))
+    assert _feedback_states(db) == {"A1": 0, "A2": 2, "A3": 0, "A4": 0, "A5": 2}
+    with db.write() as session:  # many rows in one statement (PostgreSQL: one trigger call)
+        conn = session.connection()
+        conn.execute(text("DELETE FROM session_feedback"))
+        conn.execute(
+            text(
+                "INSERT INTO session_feedback (appointment_id, srs, ors) "
+                "SELECT appointment_id, 30, NULL FROM appointments WHERE appointment_id <> 'A3'"
+            )
+        )
+    assert _feedback_states(db) == {"A1": 2, "A2": 2, "A3": 0, "A4": 2, "A5": 2}
