@@ -36,7 +36,9 @@ def _bars(frame: pd.DataFrame, title: str) -> go.Figure:
             "barmode": "group",
             "height": _height(len(frame)),
             "margin": {"l": 150, "r": 24, "t": 36, "b": 40},
-            "yaxis": {"autorange": "reversed", "automargin": True},
+            # A fixed range, top row first: autorange padded the markers of the target marks
+            # into an empty band above the first clinician.
+            "yaxis": {"range": [len(frame) - 0.5, -0.5], "automargin": True},
             "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
             "clickmode": "event",
         }
