@@ -14,7 +14,7 @@ import click
 
 from dashboard.settings import ConfigError, Settings
 from db.engine import Database, SchemaOutOfDate
-from db.migrate import check_schema, schema_is_empty, upgrade
+from db.migrate import check_schema, upgrade
 from db.timeutil import now_local, to_local_naive
 
 
@@ -331,13 +331,14 @@ def _account_change(verb: str, username: str, change) -> None:  # type: ignore[n
 
 
 def prepare_demo(settings: Settings) -> None:
-    """Demo mode: a schema, the demo practice if the database is empty, the demo users."""
+    """Demo mode: the schema at the newest migration (the demo database is careboard's own:
+    a demo made by an earlier version is upgraded, not refused), the demo practice if the
+    database is empty, the demo users."""
     from dashboard.auth.demo import ensure_demo_users
     from db.demo import database_is_empty, generate_demo
 
     database = open_database(settings, check=False)
-    if schema_is_empty(database):
-        upgrade(database)
+    upgrade(database)
     check_schema(database)
     if database_is_empty(database):
         click.echo("Empty database: generating the demo practice…", err=True)

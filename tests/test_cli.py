@@ -163,3 +163,29 @@ def test_metrics_command_prints_the_report(db: Database, practice: Practice) -> 
 def test_metrics_command_rejects_a_reversed_period(db: Database) -> None:
     result = run(db.url, "metrics", "--start", "2026-03-08", "--end", "2026-03-02")
     assert result.exit_code == 2
+
+
+def test_a_demo_made_by_an_earlier_version_is_upgraded_not_refused(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from dashboard.cli import prepare_demo
+    from dashboard.settings import Settings
+    from db.migrate import upgrade
+
+    settings = Settings.from_env({"CAREBOARD_DEMO": "1", "CAREBOARD_INSTANCE": str(tmp_path)})
+    older = Database(settings.database_url)
+    upgrade(older, "0007")  # the schema before appointments carried their feedback state
+    with older.engine.begin() as conn:  # a practice in it, so nothing is generated
+        conn.execute(
+            text(
+                "INSERT INTO clinicians (clinician_id, name, accepting_new, active) "
+                "VALUES ('C1', 'Ana', 1, 1)"
+            )
+        )
+    older.dispose()
+    prepare_demo(settings)
+    database = Database(settings.database_url)
+    assert current_revision(database) == head_revision()
+    with database.read() as conn:
+        users = conn.execute(text("SELECT username, clinician_id FROM users")).all()
+    assert ("clinician", "C1") in {tuple(user) for user in users}
