@@ -81,7 +81,15 @@ def _days(frame) -> dict[str, float | None]:
     }  # fmt: skip
 
 
-def test_weekly_matches_hand_worked_values_and_single_as_ofs(built: Database) -> None:
+# The search reads the days between the first and the last as-of in one range before its
+# rounds when there are availability.DENSE_AS_OFS as-ofs or more: 4 here, so both ways are
+# checked, the second with the threshold lowered to these four weeks.
+@pytest.mark.parametrize("dense_from", [availability.DENSE_AS_OFS, 2], ids=["rounds", "dense"])
+def test_weekly_matches_hand_worked_values_and_single_as_ofs(
+    built: Database, monkeypatch: pytest.MonkeyPatch, dense_from: int
+) -> None:
+    assert availability.DENSE_AS_OFS > len(AS_OFS)
+    monkeypatch.setattr(availability, "DENSE_AS_OFS", dense_from)
     with built.read() as conn:
         weekly = access.third_next_available_weekly(conn, PERIOD, Filters(), RULES)
         singles = [third_next_available(conn, as_of, Filters(), RULES) for as_of in AS_OFS]
