@@ -89,8 +89,10 @@ def _mark(ok: bool | None) -> str:
 
 def callback_table(results: Results) -> list[str]:
     by_key = {(t.page, t.callback): t for t in results.postgresql}
+    # As wide as the longest callback name, so every row's numbers line up.
+    width = max([17, *(len(t.callback) for t in results.sqlite)])
     header = (
-        f"{'page':<11} {'callback':<17} {'cold p95':>9} {'warm p95':>9} {'KB':>6}"
+        f"{'page':<11} {'callback':<{width}} {'cold p95':>9} {'warm p95':>9} {'KB':>6}"
         f" {'PG cold':>8} {'PG warm':>8}"
     )
     lines = [header, "-" * len(header)]
@@ -106,7 +108,7 @@ def callback_table(results: Results) -> list[str]:
         if t.problems or (pg and pg.problems):
             flags.append("ERRORS")
         lines.append(
-            f"{t.page:<11} {t.callback:<17} {t.cold_p95:>9.0f} {t.warm_p95:>9.0f}"
+            f"{t.page:<11} {t.callback:<{width}} {t.cold_p95:>9.0f} {t.warm_p95:>9.0f}"
             f" {t.bytes / 1024:>6.1f} {_num(pg.cold_p95 if pg else None):>8}"
             f" {_num(pg.warm_p95 if pg else None):>8}  {' '.join(f'>{f}' for f in flags)}".rstrip()
         )

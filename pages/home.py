@@ -42,9 +42,10 @@ HOME_EXPORT = "home-export"
 HOME_FILTERS = "home-filters"
 # Each group of cards (director.OVERVIEW_GROUPS) comes from a callback of its own, so that
 # the quick ones show while the slower ones are still being read.
+FIRST_GROUP = "appointments"
 GROUP_OF_OUTPUT = {
-    HOME_CARDS: "appointments",
-    **{f"home-{group}-cards": group for group in ("access", "continuity", "engagement", "tasks")},
+    HOME_CARDS: FIRST_GROUP,
+    **{f"home-{group}-cards": group for group in director.OVERVIEW_GROUPS if group != FIRST_GROUP},
 }
 # The cards follow one input, the filter bar's values gathered in the browser (no data) into
 # a record keyed by the bar's query keys.

@@ -248,3 +248,18 @@ def test_targets_are_judged_on_p95_ratios_and_growth() -> None:
     assert met["careboard / DuckDB"] == ("2.5×", False)
     assert met["pandas / careboard"] == ("3.5×", True)
     assert met["worker RSS growth with 10× the data"] == ("+30.0 MB", False)
+
+
+def test_the_callback_table_lines_up_whatever_the_names() -> None:
+    from dashboard.bench_callbacks import CallbackTiming
+    from dashboard.bench_report import Results, callback_table
+
+    timings = [
+        CallbackTiming("home", "show_overview", [120.0], [3.0], 2048),
+        CallbackTiming("home", "show_continuity_cards", [480.0], [4.0], 4096),
+    ]
+    lines = callback_table(Results(requested=1000, clinicians=5, sqlite=timings))
+    header, _rule, *rows = lines
+    # Each row's cold p95 ends where the header's "cold p95" ends.
+    end = header.index("cold p95") + len("cold p95")
+    assert [row[end - 3 : end] for row in rows] == ["480", "120"]

@@ -57,7 +57,7 @@ BEGIN
     WHERE a.appointment_id = o.appointment_id;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    UPDATE appointments a SET feedback = {STATE.format(row='n')} FROM new_rows n
+    UPDATE appointments a SET feedback = {STATE.format(row="n")} FROM new_rows n
     WHERE a.appointment_id = n.appointment_id;
   END IF;
   RETURN NULL;
