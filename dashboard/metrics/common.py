@@ -123,20 +123,33 @@ class Period:
 # --- appointments ------------------------------------------------------------------------------
 
 
-def effective_status(rules: Rules) -> ColumnElement[str]:
-    """The status after a client cancellation less than the late-cancel threshold before the
-    start has been moved to ``late_cancel`` (metrics.md: "counts as late_cancel everywhere")."""
-    late = and_(
+def _late_client_cancellation(rules: Rules) -> ColumnElement[bool]:
+    return and_(
         Appointment.status == "cancelled_client",
         Appointment.cancel_lead_min.is_not(None),
         Appointment.cancel_lead_min < rules.late_cancel_minutes,
     )
+
+
+def effective_status(rules: Rules) -> ColumnElement[str]:
+    """The status after a client cancellation less than the late-cancel threshold before the
+    start has been moved to ``late_cancel`` (metrics.md: "counts as late_cancel everywhere")."""
+    late = _late_client_cancellation(rules)
     return case((late, literal("late_cancel")), else_=Appointment.status)
 
 
 def is_held(rules: Rules) -> ColumnElement[bool]:
     # A late client cancellation is itself held (late_cancel is in the held set).
     return effective_status(rules).in_(HELD_STATUSES)
+
+
+def is_held_plainly(rules: Rules) -> ColumnElement[bool]:
+    """``is_held`` without the CASE: the stored status is held, or the appointment is a late
+    client cancellation. The same rows (a late cancellation's stored status, cancelled_client,
+    is not held by itself), in a form whose share of rows PostgreSQL's planner estimates; it
+    took the CASE for a rare condition and so read every appointment of a client to find its
+    newest held one."""
+    return or_(Appointment.status.in_(HELD_STATUSES), _late_client_cancellation(rules))
 
 
 def _inline(values: tuple[str, ...]) -> Any:

@@ -30,6 +30,7 @@ from dashboard.metrics.common import (
     client_conditions,
     in_period,
     is_held,
+    is_held_plainly,
     is_kept,
     is_visit,
     is_visit_row,
@@ -208,7 +209,9 @@ class _ClientMoments:
         first = min(week.as_of_date for week in weeks)
         last = max(week.as_of_date for week in weeks)
         of_client = Appointment.client_id == Client.client_id
-        last_held = select(func.max(Appointment.start_at)).where(of_client, is_held(rules))
+        # is_held without its CASE: PostgreSQL then reads each client's newest appointments
+        # backwards to the first held one, not all of them (0.5 s -> 0.1 s a year at 1M).
+        last_held = select(func.max(Appointment.start_at)).where(of_client, is_held_plainly(rules))
         last_visit = select(func.max(Appointment.start_at)).where(of_client, is_visit_row())
         clients = (
             select(
