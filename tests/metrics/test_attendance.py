@@ -175,3 +175,31 @@ def test_breakdowns_equal_filtered_rows(practice: Practice) -> None:
     assert by_program.loc["Adult", "kept_rate"] == 0.5
     # Grouping by the filtered dimension itself leaves only its value.
     assert list(by_location.index) == ["Main"]
+
+
+def test_held_written_plainly_holds_the_same_appointments(practice: Practice) -> None:
+    from sqlalchemy import select
+
+    from dashboard.metrics.common import is_held, is_held_plainly
+    from db.models import Appointment
+    from db.vocab import APPOINTMENT_STATUSES
+
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    for n, status in enumerate(APPOINTMENT_STATUSES):
+        practice.appointment(f"S{n}", "K1", "C1", f"2026-03-{n + 2:02d}T09:00", status=status)
+    # Client cancellations 1 h (late under the 24 h rule) and 3 days ahead (not late), and one
+    # with no cancellation time (no lead: not late).
+    practice.appointment(
+        "L1", "K1", "C1", "2026-03-20T09:00", status="cancelled_client",
+        cancelled_at="2026-03-20T08:00",
+    )  # fmt: skip
+    practice.appointment(
+        "E1", "K1", "C1", "2026-03-20T11:00", status="cancelled_client",
+        cancelled_at="2026-03-17T11:00",
+    )  # fmt: skip
+    held = {"S0", "S1", "S2", "S3", "S4", "S5", "L1"}  # scheduled .. late_cancel, and L1
+    with practice.db.read() as conn:
+        for condition in (is_held(RULES), is_held_plainly(RULES)):
+            found = conn.execute(select(Appointment.appointment_id).where(condition)).scalars()
+            assert set(found) == held
