@@ -344,7 +344,12 @@ def periods_and_weeks(
     as_ofs = [period.as_of for period in periods] if waitlist in areas else []
     if "third_next_available_days" in keys:
         as_ofs += [week.as_of for _, week in weeks]
-    with searched_together(conn, as_ofs, filters, rules):
+    # Times to intake of the periods and the weeks from one read of their span, likewise.
+    intake = [*periods, window] if waitlist in areas else []
+    with (
+        searched_together(conn, as_ofs, filters, rules),
+        waitlist.intake_waits_together(conn, intake, filters),
+    ):
         values, weekly_frames, cohort_values = _areas(
             conn, periods, window, weeks, filters, rules, keys, cohorts, areas
         )

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from dashboard.metrics.availability import third_next_available, third_next_available_at
 from dashboard.metrics.common import (
+    ONE_DAY,
     Filters,
     Period,
     Rules,
@@ -36,12 +39,15 @@ from dashboard.metrics.grouping import (
     DIMENSIONS,
     PRACTICE,
     check_dimension,
+    day_number,
     dimension_values,
     frame,
+    raw_rows,
 )
 from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
 from db.models import Appointment, Clinician, WaitlistEntry
+from db.timeutil import day_start
 
 WAITLIST_KEYS = (
     "waitlist_open",
@@ -209,29 +215,87 @@ def intake_waits_by_program_week(
     """Per program and week of the first visit (its Monday): (whole days from referral to
     first visit, entries) of the entries whose client's first visit on or after the referral
     date falls in the period. One read gives time to intake for the practice, per program and
-    per week (a first visit before a week's end is before its as-of too)."""
+    per week (a first visit before a week's end is before its as-of too); inside
+    ``intake_waits_together`` the read made there serves every period it covers."""
+    together = _TOGETHER.get()
+    if together is not None and together.covers(period, filters):
+        return _waits_by_week(together.rows, period)
     return shared(
         ("intake", conn, period, filters), lambda: _read_intake_waits(conn, period, filters)
     )
 
 
+def _read_intake_days(conn: Connection, period: Period, filters: Filters) -> list[tuple]:
+    """(program, epoch day of the first visit, whole days waited, entries) of the entries whose
+    first visit on or after referral falls in the period, before its as-of."""
+    firsts = first_visits(period, filters)
+    day = epoch_day(firsts.c.first_visit)
+    waited = day - epoch_day(firsts.c.referred_at)
+    stmt = select(firsts.c.program, day, waited, func.count()).group_by(
+        firsts.c.program, day, waited
+    )
+    return raw_rows(conn, stmt)
+
+
+def _waits_by_week(
+    rows: Iterable[tuple], period: Period
+) -> dict[tuple[str, dt.date], list[tuple[int, int]]]:
+    """The rows of ``_read_intake_days`` whose day is in the period, by program and week."""
+    first, last = day_number(period.start), day_number(period.end)
+    counted: dict[tuple[str, dt.date], dict[int, int]] = {}
+    for program, day, waited, entries in rows:
+        if first <= day <= last:
+            week = counted.setdefault((program, monday_of_week(epoch_week(day))), {})
+            week[int(waited)] = week.get(int(waited), 0) + int(entries)
+    return {key: sorted(found.items()) for key, found in counted.items()}
+
+
 def _read_intake_waits(
     conn: Connection, period: Period, filters: Filters
 ) -> dict[tuple[str, dt.date], list[tuple[int, int]]]:
-    firsts = first_visits(period, filters)
-    waited = epoch_day(firsts.c.first_visit) - epoch_day(firsts.c.referred_at)
-    week = epoch_week(epoch_day(firsts.c.first_visit))
-    stmt = select(
-        firsts.c.program,
-        week.label("week"),
-        waited.label("waited"),
-        func.count().label("entries"),
-    ).group_by(firsts.c.program, week, waited)
-    waits: dict[tuple[str, dt.date], list[tuple[int, int]]] = {}
-    for row in conn.execute(stmt):
-        key = (row.program, monday_of_week(row.week))
-        waits.setdefault(key, []).append((int(row.waited), int(row.entries)))
-    return waits
+    return _waits_by_week(_read_intake_days(conn, period, filters), period)
+
+
+@dataclasses.dataclass(frozen=True)
+class _IntakeDays:
+    """One ``_read_intake_days`` over a span of periods, as of the latest of their as-ofs."""
+
+    span: Period
+    filters: Filters
+    rows: list[tuple]
+
+    def covers(self, period: Period, filters: Filters) -> bool:
+        """Whether the span's rows are the period's own: its days inside the span, and its
+        as-of the span's or at the end of its last day or later (then every visit on its days
+        is before its as-of, and a first visit found before the later as-of that falls on
+        its days is its first visit too; one found after its days was none of its own)."""
+        inside = self.span.start <= period.start and period.end <= self.span.end
+        as_of = period.as_of == self.span.as_of or period.as_of >= day_start(period.end + ONE_DAY)
+        return self.filters == filters and inside and as_of
+
+
+_TOGETHER: ContextVar[_IntakeDays | None] = ContextVar("intake_waits_together", default=None)
+
+
+@contextmanager
+def intake_waits_together(
+    conn: Connection, periods: Sequence[Period], filters: Filters
+) -> Iterator[None]:
+    """Within the block, times to intake of any period that the span of ``periods`` covers
+    come from one read (the overview's period, the one before it and the trend's weeks: each
+    read probes every entry referred by its end for a first visit, so one read of the span
+    costs about what one period's does)."""
+    if not periods or filters.clinician:
+        yield
+        return
+    span = Period(
+        min(p.start for p in periods), max(p.end for p in periods), max(p.as_of for p in periods)
+    )
+    token = _TOGETHER.set(_IntakeDays(span, filters, _read_intake_days(conn, span, filters)))
+    try:
+        yield
+    finally:
+        _TOGETHER.reset(token)
 
 
 def _intake_waits(

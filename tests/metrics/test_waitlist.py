@@ -18,7 +18,7 @@ from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.shared import shared_reads
 from db.engine import Database
 from tests.factory import Practice
-from tests.metrics.areas import RULES, WEEK, T, area_row
+from tests.metrics.areas import RULES, WEEK, D, T, area_row
 
 WAITLIST_NULL = dict.fromkeys(waitlist.WAITLIST_KEYS)
 
@@ -283,3 +283,41 @@ def test_without_third_next_and_with_shared_reads(
     by_program = alone[1]
     assert list(by_program.index) == ["Adult", "Child", "DBT"]
     assert by_program.loc["DBT", "waitlist_open"] == 0
+
+
+def test_one_intake_read_serves_the_periods_it_covers(
+    practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside ``intake_waits_together`` a period inside the span gets what its own read gives,
+    by hand: the week of 03-02 as of 03-09 (I4 0, I3 4, I1 and I6 on 03-03: 11 and 52), the
+    week before (I2's 02-27 visit: 2 days) and 03-09..03-15 as of 03-12 (I5: 8 days). A period
+    as of a moment before its own end that is not the span's as-of reads alone (as of 03-05
+    12:00 Q3's 03-06 visit is no visit yet)."""
+    _intake_entries(practice)
+    before = Period.make(D("2026-02-23"), D("2026-03-01"))  # as-of 03-02 00:00
+    after = Period.make(D("2026-03-09"), D("2026-03-15"), T("2026-03-12T00:00"))
+    early = Period.make(WEEK.start, WEEK.end, T("2026-03-05T12:00"))
+    reads: list[Period] = []
+    read = waitlist._read_intake_days
+
+    def counted(conn: Any, period: Period, filters: Filters) -> Any:
+        reads.append(period)
+        return read(conn, period, filters)
+
+    monkeypatch.setattr(waitlist, "_read_intake_days", counted)
+
+    def histogram(conn: Any, period: Period) -> dict[str, list[tuple[int, int]]]:
+        return waitlist._intake_waits(conn, period, Filters())
+
+    with practice.db.read() as conn:
+        alone = {p: histogram(conn, p) for p in (before, WEEK, after, early)}
+        assert len(reads) == 4
+        reads.clear()
+        with waitlist.intake_waits_together(conn, [before, WEEK, after], Filters()):
+            together = {p: histogram(conn, p) for p in (before, WEEK, after, early)}
+        assert reads == [Period(before.start, after.end, after.as_of), early]
+    assert together == alone
+    assert alone[WEEK] == {"Adult": [(0, 1), (11, 1), (52, 1)], "Child": [(4, 1)]}
+    assert alone[before] == {"Adult": [(2, 1)]}
+    assert alone[after] == {"Adult": [(8, 1)]}
+    assert alone[early] == {"Adult": [(0, 1), (11, 1), (52, 1)]}
