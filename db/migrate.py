@@ -31,11 +31,27 @@ def current_revision(db: Database) -> str | None:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the newest), in one transaction."""
+    """Bring the schema to ``revision`` (default: the newest), in one transaction; then, on
+    PostgreSQL, vacuum and analyze an upgraded database (not a new one): a migration may
+    rewrite many rows (0008 sets a column of every appointment with feedback), and until a
+    vacuum their old versions slow every index-only scan; autovacuum may be off or late."""
+    before = current_revision(db)
     config = alembic_config()
     with db.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+    if db.engine.dialect.name == "postgresql" and before not in (None, current_revision(db)):
+        _vacuum_analyze(db)
+
+
+def _vacuum_analyze(db: Database) -> None:
+    """VACUUM (ANALYZE) careboard's own tables (in the schema the connection uses), outside a
+    transaction as PostgreSQL requires."""
+    from db.models import Base
+
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {tables}")
 
 
 def schema_is_empty(db: Database) -> bool:
