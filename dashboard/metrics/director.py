@@ -182,14 +182,17 @@ def utilization_matrix(
     starts = intervals["start_at"]
     days = (starts.dt.normalize() - pd.to_timedelta(starts.dt.day_of_week, unit="D")).dt.date
     seconds = (intervals["end_at"] - starts).dt.total_seconds()
-    available = (
+    sums = (
         pd.DataFrame({"clinician_id": intervals["clinician_id"], "week": days.map(column_of)})
         .assign(s=seconds)
-        .groupby(["clinician_id", "week"])["s"]
+        .groupby(["clinician_id", "week"], sort=False)["s"]
         .sum()
-        .div(3600)
-        .to_dict()
     )
+    # Keys from the levels' lists: Series.to_dict() built the MultiIndex's tuples of dates
+    # first, 0.06 s for a year of 200 clinicians.
+    levels = [sums.index.get_level_values(n).tolist() for n in (0, 1)]
+    keys = zip(*levels, strict=True)
+    available = {key: total / 3600 for key, total in zip(keys, sums.tolist(), strict=True)}
     allowed = set(clinician_profiles(conn, filters)["clinician_id"])
     clinicians = sorted(({c for c, _ in booked} | {c for c, _ in available}) & allowed)
     rows = []
