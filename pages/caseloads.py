@@ -9,6 +9,7 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import Output, callback, html
+from sqlalchemy import Connection
 
 from dashboard.auth.callbacks import CallbackContext, secure_callback
 from dashboard.cache import cached
@@ -35,6 +36,7 @@ from dashboard.figures import caseloads as fig
 from dashboard.metrics import attendance, caseload, director, utilization
 from dashboard.metrics.common import Filters, Period
 from dashboard.metrics.definitions import DEFINITIONS, GUIDES
+from dashboard.metrics.shared import shared_reads
 from dashboard.roles import DIRECTOR
 
 dash.register_page(
@@ -126,19 +128,28 @@ def _status(row: pd.Series) -> str:
     return "within capacity"
 
 
-def _compute_table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
-    with ctx.db.read() as conn:
-        table = director.clinician_table(conn, period, filters, ctx.rules, AREAS)
+def _compute_table(
+    ctx: CallbackContext, period: Period, filters: Filters, conn: Connection
+) -> pd.DataFrame:
+    table = director.clinician_table(conn, period, filters, ctx.rules, AREAS)
     table["capacity_status"] = table.apply(_status, axis=1) if len(table) else []
     return table
 
 
-def _table(ctx: CallbackContext, period: Period, filters: Filters) -> pd.DataFrame:
+def _table(
+    ctx: CallbackContext, period: Period, filters: Filters, conn: Connection | None = None
+) -> pd.DataFrame:
     """The clinician table, computed once per data version and filters: the charts, the
-    grid's row requests and the export share it."""
-    return cached(
-        ctx, "caseloads.table", (period, filters), lambda: _compute_table(ctx, period, filters)
-    )
+    grid's row requests and the export share it. Read on ``conn`` when given (the charts'
+    read, whose other reads may share with it), else in a read of its own."""
+
+    def compute() -> pd.DataFrame:
+        if conn is not None:
+            return _compute_table(ctx, period, filters, conn)
+        with ctx.db.read() as own:
+            return _compute_table(ctx, period, filters, own)
+
+    return cached(ctx, "caseloads.table", (period, filters), compute)
 
 
 def _rows(table: pd.DataFrame, period: Period, filters: Filters) -> pd.DataFrame:
@@ -181,8 +192,9 @@ CLINICIANS.register(
 def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     """The charts; the grid reloads its rows (``CLINICIANS``)."""
     period, filters = scoped_period_and_filters(ctx, values)
-    table = _table(ctx, period, filters)
-    with ctx.db.read() as conn:
+    # One read: the table and the heatmap share the available hours of the period.
+    with ctx.db.read() as conn, shared_reads():
+        table = _table(ctx, period, filters, conn)
         weeks = director.weeks_per_column(period, HEATMAP_COLUMNS, HEATMAP_WEEKS)
         matrix = director.utilization_matrix(conn, period, filters, ctx.rules, weeks)
         names = director.clinician_names(conn)

@@ -41,6 +41,7 @@ from dashboard.metrics.common import (
     is_held,
 )
 from dashboard.metrics.grouping import raw_rows
+from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import epoch_second
 from db.models import Appointment, Availability, Clinician, TimeOff
 
@@ -376,8 +377,14 @@ def available_intervals(
 
     Filters (metrics.md, "availability and slots"): clinician, the clinician's program, the
     block's location (a block without one is at the clinician's home location); modality does
-    not filter availability. Inactive clinicians keep the time their templates give them."""
-    return _interval_frame(_availability(conn, start, end, filters).available)
+    not filter availability. Inactive clinicians keep the time their templates give them.
+
+    Inside ``shared_reads`` one computation serves every caller of the same dates and filters
+    (callers only read the frame)."""
+    return shared(
+        ("available intervals", conn, start, end, filters),
+        lambda: _interval_frame(_availability(conn, start, end, filters).available),
+    )
 
 
 # --- open slots -----------------------------------------------------------------------------------

@@ -17,7 +17,11 @@ _SHARED: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("shared_read
 @contextmanager
 def shared_reads() -> Iterator[None]:
     """Within the block, a read with the same key is made once. Use it around one read
-    transaction only (the keys hold no data version)."""
+    transaction only (the keys hold no data version; each names its connection). A block
+    inside another shares the outer block's reads."""
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
