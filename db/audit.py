@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import AuditEntry
+from db.models import AuditEntry, PracticeId
+
+# The longest practice id (clients.client_id).
+ID_LENGTH = PracticeId.length or 64
 
 MAX_IDS_TEXT = 20000
 
@@ -78,8 +82,13 @@ def search(
     outcome: str | None = None,
     client_id: str | None = None,
     limit: int = 500,
+    clients_shown: int | None = None,
 ) -> pd.DataFrame:
-    """Audit rows in [start, end), newest first, narrowed by the given filters."""
+    """Audit rows in [start, end), newest first, narrowed by the given filters.
+
+    With ``clients_shown`` each row's client_ids holds only its first ids (enough text for that
+    many practice ids) and ``client_count`` how many it has: a read of a whole caseload lists
+    thousands, and a page of the log would otherwise carry megabytes of them."""
     conditions = [AuditEntry.at >= start, AuditEntry.at < end]
     if username:
         conditions.append(AuditEntry.username == username)
@@ -89,7 +98,14 @@ def search(
         conditions.append(AuditEntry.outcome == outcome)
     if client_id:
         conditions.append(AuditEntry.client_ids.contains(client_id))
-    query = select(AuditEntry.__table__).where(*conditions).order_by(AuditEntry.id.desc())
+    columns: list[Any] = list(AuditEntry.__table__.c)
+    if clients_shown is not None:
+        ids = AuditEntry.client_ids
+        head = func.substr(ids, 1, clients_shown * (ID_LENGTH + 1)).label("client_ids")
+        commas = func.length(ids) - func.length(func.replace(ids, ",", ""))
+        columns = [head if c.name == "client_ids" else c for c in columns]
+        columns.append((commas + 1).label("client_count"))
+    query = select(*columns).where(*conditions).order_by(AuditEntry.id.desc())
     return pd.DataFrame(conn.execute(query.limit(limit)).mappings().all())
 
 

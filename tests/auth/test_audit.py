@@ -75,11 +75,29 @@ def test_exports_are_audited(app: dash.Dash, client: FlaskClient, db: Database) 
     assert ("export", "audit-log.csv") in actions
 
 
-def test_a_long_client_list_is_shortened_in_the_grid(app: dash.Dash) -> None:
-    import sys
+def test_a_long_client_list_is_shortened_in_the_grid_and_whole_in_the_export(
+    app: dash.Dash, client: FlaskClient, db: Database
+) -> None:
+    from db.audit import record
 
-    shortened = sys.modules["pages.audit"]._shortened  # imported by the app's pages
-    ids = ",".join(f"K{n}" for n in range(1, 26))
-    assert shortened(ids) == "K1,K2,K3,K4,K5,K6,K7,K8,K9,K10 … (25 in all; export for the list)"
-    assert shortened("K1,K2") == "K1,K2"
-    assert shortened(None) is None
+    long = ",".join(f"K{n}" for n in range(1, 26))
+    login(client, "dana")
+    with db.read() as conn:  # the app's own clock stamped the login
+        now = conn.execute(select(AuditEntry.at).order_by(AuditEntry.id.desc())).scalars().first()
+    ten = ",".join(f"K{n}" for n in range(1, 11))
+    for detail, ids in (("long", long), ("short", "K1,K2"), ("none", None), ("ten", ten)):
+        row = {"at": now, "username": "dana", "role": "director", "action": "read"}
+        record(db, {**row, "target": "t", "outcome": "ok", "client_ids": ids, "detail": detail})
+    first_block = {"startRow": 0, "endRow": 200, "sortModel": [], "filterModel": {}}
+    response = post_callback(client, app, "audit-grid.getRowsResponse", [first_block, *[None] * 6])
+    rows = response.get_json()["response"]["audit-grid"]["getRowsResponse"]["rowData"]
+    shown = {row["detail"]: row["client_ids"] for row in rows if row["target"] == "t"}
+    assert shown == {
+        "long": "K1,K2,K3,K4,K5,K6,K7,K8,K9,K10 … (25 in all; export for the list)",
+        "short": "K1,K2",
+        "none": None,
+        "ten": "K1,K2,K3,K4,K5,K6,K7,K8,K9,K10",  # ten ids: all of them, nothing to say
+    }
+    key = callback_key(app, "audit-export-download")
+    export = post_callback(client, app, key, [1, None] + [None] * 6).get_json()
+    assert long in export["response"]["audit-export-download"]["data"]["content"]
