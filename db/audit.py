@@ -82,13 +82,11 @@ def search(
     outcome: str | None = None,
     client_id: str | None = None,
     limit: int = 500,
-    clients_shown: int | None = None,
+    with_clients: bool = True,
 ) -> pd.DataFrame:
-    """Audit rows in [start, end), newest first, narrowed by the given filters.
-
-    With ``clients_shown`` each row's client_ids holds only its first ids (enough text for that
-    many practice ids) and ``client_count`` how many it has: a read of a whole caseload lists
-    thousands, and a page of the log would otherwise carry megabytes of them."""
+    """Audit rows in [start, end), newest first, narrowed by the given filters; without their
+    client_ids unless ``with_clients`` (a read of a whole caseload lists thousands of ids, and
+    reading them is most of the cost of a page of the log: ``client_heads`` has the few shown)."""
     conditions = [AuditEntry.at >= start, AuditEntry.at < end]
     if username:
         conditions.append(AuditEntry.username == username)
@@ -98,15 +96,27 @@ def search(
         conditions.append(AuditEntry.outcome == outcome)
     if client_id:
         conditions.append(AuditEntry.client_ids.contains(client_id))
-    columns: list[Any] = list(AuditEntry.__table__.c)
-    if clients_shown is not None:
-        ids = AuditEntry.client_ids
-        head = func.substr(ids, 1, clients_shown * (ID_LENGTH + 1)).label("client_ids")
-        commas = func.length(ids) - func.length(func.replace(ids, ",", ""))
-        columns = [head if c.name == "client_ids" else c for c in columns]
-        columns.append((commas + 1).label("client_count"))
+    columns = [c for c in AuditEntry.__table__.c if with_clients or c.name != "client_ids"]
     query = select(*columns).where(*conditions).order_by(AuditEntry.id.desc())
-    return pd.DataFrame(conn.execute(query.limit(limit)).mappings().all())
+    return pd.DataFrame(
+        conn.execute(query.limit(limit)).mappings().all(), columns=columns_of(columns)
+    )
+
+
+def columns_of(columns: Iterable[Any]) -> list[str]:
+    return [column.name for column in columns]
+
+
+def client_heads(conn: Connection, ids: Iterable[int], shown: int) -> dict[int, tuple[str, int]]:
+    """For each audit row of ``ids`` with clients: the head of its client list (text enough for
+    ``shown`` practice ids) and how many ids the list has."""
+    listed = AuditEntry.client_ids
+    head = func.substr(listed, 1, shown * (ID_LENGTH + 1))
+    commas = func.length(listed) - func.length(func.replace(listed, ",", ""))
+    stmt = select(AuditEntry.id, head, commas + 1).where(
+        AuditEntry.id.in_(list(ids)), listed.is_not(None)
+    )
+    return {row_id: (text, int(count)) for row_id, text, count in conn.execute(stmt)}
 
 
 def count(conn: Connection) -> int:

@@ -17,7 +17,7 @@ from dashboard.components.paged_grid import PagedGrid
 from dashboard.components.panels import page_header
 from dashboard.context import state
 from dashboard.roles import DIRECTOR
-from db.audit import search
+from db.audit import client_heads, search
 
 dash.register_page(
     __name__, path="/audit", name="Audit log", title="Audit log · careboard", roles=DIRECTOR, nav=90
@@ -42,7 +42,15 @@ COLUMNS = [
     {"field": "target", "headerName": "Page / callback", "minWidth": 200},
     {"field": "outcome", "headerName": "Outcome"},
     {"field": "row_count", "headerName": "Rows", "type": "numericColumn"},
-    {"field": "client_ids", "headerName": "Clients", "minWidth": 200},
+    # Sorted and filtered in the bar (the client filter), not by the grid: it reads only the
+    # shown page's lists.
+    {
+        "field": "client_ids",
+        "headerName": "Clients",
+        "minWidth": 200,
+        "sortable": False,
+        "filter": False,
+    },
     {"field": "detail", "headerName": "Detail", "minWidth": 200},
 ]
 # The grid shows the first few clients of a read; the export has them all.
@@ -109,11 +117,7 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def _rows(
-    ctx: CallbackContext,
-    values: list,  # type: ignore[type-arg]
-    clients_shown: int | None = None,
-) -> pd.DataFrame:
+def _rows(ctx: CallbackContext, values: list, with_clients: bool = True) -> pd.DataFrame:  # type: ignore[type-arg]
     start, end, user, action, outcome, client = values
     end = end or ctx.now().date()
     start = start or end - dt.timedelta(days=7)
@@ -127,37 +131,39 @@ def _rows(
             outcome=outcome,
             client_id=client or None,
             limit=2000,
-            clients_shown=clients_shown,
+            with_clients=with_clients,
         )
     if not frame.empty:
         frame["at"] = frame["at"].astype(str).str.slice(0, 19)
     return frame
 
 
-def _shortened(client_ids: object, count: object) -> object:
-    """A long list of client ids (of which the read gave the head) cut to its first few,
-    saying how many there are."""
-    if not isinstance(client_ids, str) or int(count) <= CLIENTS_SHOWN:  # type: ignore[call-overload]
-        return client_ids
-    ids = client_ids.split(",")
-    return ",".join(ids[:CLIENTS_SHOWN]) + f" … ({int(count)} in all; export for the list)"  # type: ignore[call-overload]
+def _shortened(head: str, count: int) -> str:
+    """A client list (of which ``head`` is the start) cut to its first few, saying how many
+    there are."""
+    if count <= CLIENTS_SHOWN:
+        return head
+    return ",".join(head.split(",")[:CLIENTS_SHOWN]) + f" … ({count} in all; export for the list)"
 
 
 def _grid_rows(ctx: CallbackContext, *values: object) -> pd.DataFrame:
-    # Only the head of each row's client list is read (the export reads it all).
-    frame = _rows(ctx, list(values), clients_shown=CLIENTS_SHOWN)
-    if "client_ids" in frame:
-        frame["client_ids"] = [
-            _shortened(ids, count)
-            for ids, count in zip(frame["client_ids"], frame["client_count"], strict=True)
-        ]
-    return frame
+    # The rows without their client lists: the page shown gets them in ``_page_clients``.
+    return _rows(ctx, list(values), with_clients=False)
+
+
+def _page_clients(ctx: CallbackContext, page: pd.DataFrame) -> pd.DataFrame:
+    """The first few clients of each row of the page (the export has them all)."""
+    with ctx.db.read() as conn:
+        heads = client_heads(conn, [int(i) for i in page["id"]], CLIENTS_SHOWN)
+    shown = [_shortened(*heads[int(i)]) if int(i) in heads else None for i in page["id"]]
+    return page.assign(client_ids=shown)
 
 
 STATES = [State(i.component_id, i.component_property) for i in INPUTS]
 # Each read of the log is itself audited; never cached, as new entries carry no data version.
 AUDIT.register(
     rows=_grid_rows,
+    complete=_page_clients,
     states=STATES,
     validators=VALIDATORS,
     roles=DIRECTOR,

@@ -383,18 +383,22 @@ class PagedGrid:
         target: str | None = None,
         phi: bool | None = None,
         cache: bool = True,
+        complete: Callable[[CallbackContext, pd.DataFrame], pd.DataFrame] | None = None,
     ) -> None:
         """Register the secured ``getRowsRequest`` -> ``getRowsResponse`` callback.
         ``rows(ctx, *validated_states)`` returns every row of the list (scoped by ctx) as a
         DataFrame holding the grid's fields (and ``client_column``). ``phi`` (default: the grid
         has a client column) audits each read; ``cache=False`` for rows that change without a
-        new data version (the audit log)."""
+        new data version (the audit log). ``complete(ctx, page)`` adds fields too dear to read
+        for every row to the rows of the page sent (they can be neither sorted nor filtered)."""
         grid = self
 
         def serve_rows(ctx: CallbackContext, request: RowsRequest | None, *values: Any) -> Any:
             if request is None:
                 raise PreventUpdate
             page, total = page_of(rows(ctx, *values), request)
+            if complete is not None:
+                page = complete(ctx, page)
             if grid.client_column and grid.client_column in page:
                 ctx.note_clients(page[grid.client_column])
                 if grid.client_column not in grid.column_ids:
