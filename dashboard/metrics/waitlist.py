@@ -266,12 +266,13 @@ class _IntakeDays:
 
     def covers(self, period: Period, filters: Filters) -> bool:
         """Whether the span's rows are the period's own: its days inside the span, and its
-        as-of the span's or at the end of its last day or later (then every visit on its days
-        is before its as-of, and a first visit found before the later as-of that falls on
-        its days is its first visit too; one found after its days was none of its own)."""
+        as-of the span's, or from the end of its last day up to the span's (then every visit
+        on its days is before its as-of and was read, and a first visit found before the
+        span's as-of that falls on its days is its first visit too; one found after its days
+        was none of its own)."""
         inside = self.span.start <= period.start and period.end <= self.span.end
-        as_of = period.as_of == self.span.as_of or period.as_of >= day_start(period.end + ONE_DAY)
-        return self.filters == filters and inside and as_of
+        ends = day_start(period.end + ONE_DAY) <= period.as_of <= self.span.as_of
+        return self.filters == filters and inside and (period.as_of == self.span.as_of or ends)
 
 
 _TOGETHER: ContextVar[_IntakeDays | None] = ContextVar("intake_waits_together", default=None)

@@ -292,7 +292,7 @@ def test_one_intake_read_serves_the_periods_it_covers(
     by hand: the week of 03-02 as of 03-09 (I4 0, I3 4, I1 and I6 on 03-03: 11 and 52), the
     week before (I2's 02-27 visit: 2 days) and 03-09..03-15 as of 03-12 (I5: 8 days). A period
     as of a moment before its own end that is not the span's as-of reads alone (as of 03-05
-    12:00 Q3's 03-06 visit is no visit yet)."""
+    12:00 Q3's 03-06 visit is no visit yet), and so does one as of after the span's as-of."""
     _intake_entries(practice)
     before = Period.make(D("2026-02-23"), D("2026-03-01"))  # as-of 03-02 00:00
     after = Period.make(D("2026-03-09"), D("2026-03-15"), T("2026-03-12T00:00"))
@@ -312,6 +312,14 @@ def test_one_intake_read_serves_the_periods_it_covers(
     with practice.db.read() as conn:
         alone = {p: histogram(conn, p) for p in (before, WEEK, after, early)}
         assert len(reads) == 4
+        reads.clear()
+        # Days inside a span that runs on past its as-of (03-09), but as of later (03-12):
+        # I5's 03-09 visit was not read with the span, so the period reads alone.
+        running = Period.make(D("2026-03-02"), D("2026-03-15"), T("2026-03-09T00:00"))
+        later = Period.make(D("2026-03-09"), D("2026-03-11"), T("2026-03-12T00:00"))
+        with waitlist.intake_waits_together(conn, [running], Filters()):
+            assert histogram(conn, later) == {"Adult": [(8, 1)]}
+        assert reads == [running, later]
         reads.clear()
         with waitlist.intake_waits_together(conn, [before, WEEK, after], Filters()):
             together = {p: histogram(conn, p) for p in (before, WEEK, after, early)}
