@@ -47,11 +47,15 @@ def upgrade(db: Database, revision: str = "head") -> None:
 def _vacuum_analyze(db: Database) -> None:
     """VACUUM (ANALYZE) careboard's own tables (in the schema the connection uses), outside a
     transaction as PostgreSQL requires."""
+    from sqlalchemy import inspect
+
     from db.models import Base
 
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f"VACUUM (ANALYZE) {tables}")
+        present = set(inspect(conn).get_table_names())  # an older target has fewer tables
+        names = [t.name for t in Base.metadata.sorted_tables if t.name in present]
+        if names:
+            conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(f'"{n}"' for n in names))
 
 
 def schema_is_empty(db: Database) -> bool:

@@ -134,6 +134,10 @@ def test_each_appointment_carries_its_feedback_state_whatever_the_writer(
             )
         )
     assert _feedback_states(db) == {"A1": 2, "A2": 2, "A3": 0, "A4": 2, "A5": 2}
+    if db.engine.dialect.name == "postgresql":  # SQLite has no TRUNCATE
+        with db.write() as session:
+            session.connection().execute(text("TRUNCATE session_feedback"))
+        assert set(_feedback_states(db).values()) == {0}
 
 
 def test_an_upgraded_postgresql_database_is_backfilled_and_vacuumed(pg_schema_url: str) -> None:
@@ -169,18 +173,23 @@ def test_an_upgraded_postgresql_database_is_backfilled_and_vacuumed(pg_schema_ur
                 conn.execute(text(sql))
         migrate(database)
         with database.read() as conn:
-            rows = conn.execute(text("SELECT appointment_id, feedback FROM appointments")).all()
-            states = {appointment_id: state for appointment_id, state in rows}
             conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-            dead = conn.execute(
+            vacuumed = conn.execute(
                 text(
-                    "SELECT n_dead_tup, last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                    "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
                     "WHERE schemaname = :schema AND relname = 'appointments'"
                 ),
                 {"schema": schema},
-            ).one()
-        assert states == {"A1": 2, "A2": 0}  # SRS 30 is below 36: low alliance
-        assert tuple(dead) == (0, True)
+            ).scalar_one()
+        assert vacuumed
+        with database.engine.begin() as conn:  # as a restore would: no schema on the path
+            conn.execute(text("SET LOCAL search_path = ''"))
+            insert = f'INSERT INTO "{schema}".session_feedback (appointment_id, ors) '
+            conn.execute(text(insert + "VALUES ('A2', 12)"))
+        with database.read() as conn:
+            rows = conn.execute(text("SELECT appointment_id, feedback FROM appointments")).all()
+        # SRS 30 is below 36: low alliance; A2's ORS alone, written after: scored.
+        assert {appointment_id: state for appointment_id, state in rows} == {"A1": 2, "A2": 1}
     finally:
         database.dispose()
         with admin.engine.begin() as conn:

@@ -49,9 +49,16 @@ SQLITE_TRIGGERS = (
 )
 # PostgreSQL: one statement-level trigger per event over its transition tables, so a bulk
 # insert (an import, COPY) updates the appointments once, not once per row.
+# The function keeps the schema it was created in (a restore may run with an empty
+# search_path); TRUNCATE of session_feedback clears every state.
 POSTGRESQL_FUNCTION = f"""
-CREATE FUNCTION careboard_feedback_state() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION careboard_feedback_state() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    UPDATE appointments SET feedback = 0 WHERE feedback <> 0;
+    RETURN NULL;
+  END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     UPDATE appointments a SET feedback = 0 FROM old_rows o
     WHERE a.appointment_id = o.appointment_id;
@@ -73,6 +80,8 @@ POSTGRESQL_TRIGGERS = (
     "CREATE TRIGGER session_feedback_state_delete AFTER DELETE ON session_feedback "
     "REFERENCING OLD TABLE AS old_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION careboard_feedback_state()",
+    "CREATE TRIGGER session_feedback_state_truncate AFTER TRUNCATE ON session_feedback "
+    "FOR EACH STATEMENT EXECUTE FUNCTION careboard_feedback_state()",
 )
 DAY_INDEX = "ix_appointments_day_status"
 # 0007's columns and the feedback state; the first expression as ``sqlfn.start_day`` compiles.
@@ -80,7 +89,7 @@ DAY_COLUMNS = (
     "substr(start_at, 1, 10), status, start_at, duration_min, cancel_lead_min, clinician_id, "
     "location, modality, client_id"
 )
-TRIGGER_NAMES = ("insert", "update", "delete")
+TRIGGER_NAMES = ("insert", "update", "delete", "truncate")
 
 
 def upgrade() -> None:
