@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -134,14 +134,25 @@ class Database:
             return False
 
     def analyze(self) -> None:
-        """Refresh the query planner's statistics after a bulk change (an import, the demo).
+        """Refresh the query planner's statistics after a bulk change (an import, the demo, a
+        migration).
 
         SQLite keeps none until ANALYZE runs, and without them it can pick an index that walks
-        a whole table (e.g. every done task for each client); PostgreSQL's autovacuum would get
-        there eventually, but the first pages after an import should not wait for it."""
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-            conn.commit()
+        a whole table (e.g. every done task for each client). PostgreSQL's autovacuum would get
+        there eventually (if it is on), but the first pages after an import should not wait
+        for it: there it is VACUUM (ANALYZE), as a bulk change leaves dead row versions (an
+        import's updates; the feedback triggers of migration 0008 updating appointments) that
+        slow every index-only scan until a vacuum. Only the tables of the connection's schema:
+        a bare VACUUM or ANALYZE works through every schema on the server."""
+        if self.engine.dialect.name != "postgresql":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            names = inspect(conn).get_table_names()
+            if names:
+                conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(f'"{n}"' for n in names))
 
     def dispose(self) -> None:
         self.engine.dispose()

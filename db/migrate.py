@@ -41,21 +41,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     if db.engine.dialect.name == "postgresql" and before not in (None, current_revision(db)):
-        _vacuum_analyze(db)
-
-
-def _vacuum_analyze(db: Database) -> None:
-    """VACUUM (ANALYZE) careboard's own tables (in the schema the connection uses), outside a
-    transaction as PostgreSQL requires."""
-    from sqlalchemy import inspect
-
-    from db.models import Base
-
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        present = set(inspect(conn).get_table_names())  # an older target has fewer tables
-        names = [t.name for t in Base.metadata.sorted_tables if t.name in present]
-        if names:
-            conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(f'"{n}"' for n in names))
+        db.analyze()
 
 
 def schema_is_empty(db: Database) -> bool:

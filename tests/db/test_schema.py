@@ -195,3 +195,36 @@ def test_an_upgraded_postgresql_database_is_backfilled_and_vacuumed(pg_schema_ur
         with admin.engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_analyze_vacuums_this_schemas_tables_only(pg_db: Database) -> None:
+    """On PostgreSQL the refresh after a bulk change is VACUUM (ANALYZE) of careboard's own
+    tables: this schema's, not another schema's on the same server."""
+    import uuid
+
+    from tests.conftest import pg_url_with_schema
+
+    other = f"cb_other_{uuid.uuid4().hex[:8]}"
+    admin = Database(pg_url_with_schema("public"))
+    with admin.engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{other}"'))
+        conn.execute(text(f'CREATE TABLE "{other}".bystander (n integer)'))
+    try:
+        pg_db.analyze()
+        with pg_db.read() as conn:
+            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            vacuumed = dict(
+                conn.execute(
+                    text(
+                        "SELECT schemaname = current_schema(), bool_and(last_vacuum IS NOT NULL) "
+                        "FROM pg_stat_user_tables WHERE schemaname IN (current_schema(), :other) "
+                        "GROUP BY 1"
+                    ),
+                    {"other": other},
+                ).all()
+            )
+        assert vacuumed == {True: True, False: False}
+    finally:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
+        admin.dispose()
