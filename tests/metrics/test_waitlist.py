@@ -240,6 +240,20 @@ def test_breakdowns_equal_filtered_rows(practice: Practice) -> None:
     assert by_location["waitlist_open"].tolist() == [12, 12]
 
 
+def _recorded(monkeypatch: pytest.MonkeyPatch, read: str) -> list[tuple[Period, Filters]]:
+    """The (period, filters) of each call of ``waitlist.<read>(conn, period, filters)``,
+    which still reads."""
+    calls: list[tuple[Period, Filters]] = []
+    original = getattr(waitlist, read)
+
+    def recorded(conn: Any, period: Period, filters: Filters) -> Any:
+        calls.append((period, filters))
+        return original(conn, period, filters)
+
+    monkeypatch.setattr(waitlist, read, recorded)
+    return calls
+
+
 def test_without_third_next_and_with_shared_reads(
     practice: Practice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,17 +269,10 @@ def test_without_third_next_and_with_shared_reads(
         for filters in (Filters(), Filters(program="Child"), Filters(location="Main"))
         for by in (None, "program", "location", "clinician")
     ]
-    reads: list[Filters] = []
-    read_intake_waits = waitlist._read_intake_waits
-
-    def counted(conn: Any, period: Period, filters: Filters) -> Any:
-        reads.append(filters)
-        return read_intake_waits(conn, period, filters)
-
-    monkeypatch.setattr(waitlist, "_read_intake_waits", counted)
+    calls = _recorded(monkeypatch, "_read_intake_waits")
     with practice.db.read() as conn:
         alone = [waitlist.compute(conn, WEEK, f, RULES, by=by) for f, by in cases]
-        reads.clear()
+        calls.clear()
         with shared_reads():
             shared = [waitlist.compute(conn, WEEK, f, RULES, by=by) for f, by in cases]
             unsearched = [
@@ -277,7 +284,7 @@ def test_without_third_next_and_with_shared_reads(
         pd.testing.assert_frame_equal(without, expected)
     # Shared: one read per filters the waitlist keys were computed under (by location: the
     # practice's filters; by clinician: none, the waitlist keys being null).
-    assert sorted(reads, key=repr) == sorted(
+    assert sorted((filters for _, filters in calls), key=repr) == sorted(
         {Filters(), Filters(program="Child"), Filters(location="Main")}, key=repr
     )
     by_program = alone[1]
@@ -297,33 +304,29 @@ def test_one_intake_read_serves_the_periods_it_covers(
     before = Period.make(D("2026-02-23"), D("2026-03-01"))  # as-of 03-02 00:00
     after = Period.make(D("2026-03-09"), D("2026-03-15"), T("2026-03-12T00:00"))
     early = Period.make(WEEK.start, WEEK.end, T("2026-03-05T12:00"))
-    reads: list[Period] = []
-    read = waitlist._read_intake_days
-
-    def counted(conn: Any, period: Period, filters: Filters) -> Any:
-        reads.append(period)
-        return read(conn, period, filters)
-
-    monkeypatch.setattr(waitlist, "_read_intake_days", counted)
+    calls = _recorded(monkeypatch, "_read_intake_days")
 
     def histogram(conn: Any, period: Period) -> dict[str, list[tuple[int, int]]]:
         return waitlist._intake_waits(conn, period, Filters())
 
     with practice.db.read() as conn:
         alone = {p: histogram(conn, p) for p in (before, WEEK, after, early)}
-        assert len(reads) == 4
-        reads.clear()
+        assert len(calls) == 4
+        calls.clear()
         # Days inside a span that runs on past its as-of (03-09), but as of later (03-12):
         # I5's 03-09 visit was not read with the span, so the period reads alone.
         running = Period.make(D("2026-03-02"), D("2026-03-15"), T("2026-03-09T00:00"))
         later = Period.make(D("2026-03-09"), D("2026-03-11"), T("2026-03-12T00:00"))
         with waitlist.intake_waits_together(conn, [running], Filters()):
             assert histogram(conn, later) == {"Adult": [(8, 1)]}
-        assert reads == [running, later]
-        reads.clear()
+        assert [period for period, _ in calls] == [running, later]
+        calls.clear()
         with waitlist.intake_waits_together(conn, [before, WEEK, after], Filters()):
             together = {p: histogram(conn, p) for p in (before, WEEK, after, early)}
-        assert reads == [Period(before.start, after.end, after.as_of), early]
+        assert [period for period, _ in calls] == [
+            Period(before.start, after.end, after.as_of),
+            early,
+        ]
     assert together == alone
     assert alone[WEEK] == {"Adult": [(0, 1), (11, 1), (52, 1)], "Child": [(4, 1)]}
     assert alone[before] == {"Adult": [(2, 1)]}
