@@ -95,7 +95,8 @@ def _group_sums(
     if column is not None:
         conditions.append(column.is_not(None))
     span = in_day_span(conn, day, period, filters)
-    whole = _read(conn, rules, column, [*span, *conditions], source)
+    by_day = reads_day_index(conn, filters)
+    whole = _read(conn, rules, column, [*span, *conditions], source, in_day_order=by_day)
     later: dict[tuple[Any, str], list[int]] = {}
     # The period's part from its as-of on (all of it when the as-of is before its start).
     future_from = max(period.past_end, period.start_at)
@@ -125,9 +126,11 @@ def _read(
     key: Any,
     conditions: Sequence[ColumnElement[bool]],
     source: FromClause = Appointment.__table__,
+    in_day_order: bool = False,
 ) -> dict[tuple[Any, str], list[int]]:
     """``PARTS`` of the appointments meeting ``conditions``, by ``key`` (a column; None: one
-    group, ``PRACTICE``) and stored status."""
+    group, ``PRACTICE``) and stored status; ``in_day_order`` when the conditions read the day
+    index (``reads_day_index``)."""
     late = and_(
         Appointment.status == "cancelled_client",
         Appointment.cancel_lead_min.is_not(None),
@@ -135,6 +138,11 @@ def _read(
     )
     minutes = Appointment.duration_min
     keys = [Appointment.status] if key is None else [key, Appointment.status]
+    if key is None and in_day_order:
+        # Grouped by day and status, the day index (0007) hands the groups over in its own
+        # order; by status alone SQLite sorted every row first (a year's practice sums at 1M:
+        # 0.09 s -> 0.05 s). The days are added up below.
+        keys.insert(0, start_day(Appointment.start_at))
     stmt = (
         select(
             *keys,
@@ -148,10 +156,14 @@ def _read(
         .group_by(*keys)
     )
     width = len(keys)
-    found = {}
+    found: dict[tuple[Any, str], list[int]] = {}
     for row in conn.execute(stmt):
-        group = PRACTICE if key is None else row[0]
-        found[(group, row[width - 1])] = [int(value or 0) for value in row[width:]]
+        group = PRACTICE if key is None else row[width - 2]
+        counted = [int(value or 0) for value in row[width:]]
+        earlier = found.get((group, row[width - 1]))
+        found[(group, row[width - 1])] = (
+            counted if earlier is None else [a + b for a, b in zip(earlier, counted, strict=True)]
+        )
     return found
 
 
@@ -166,9 +178,14 @@ def in_day_span(
     the index of migration 0007, which covers the status, minutes, clinician, location and
     modality, is then read from its first day to its last), elsewhere, or for one clinician
     (whose own index holds a few hundred rows of the span), as a range of the start."""
-    if conn.dialect.name == "sqlite" and not filters.clinician:
+    if reads_day_index(conn, filters):
         return [day >= span.start.isoformat(), day <= span.end.isoformat()]
     return [Appointment.start_at >= span.start_at, Appointment.start_at < span.end_at]
+
+
+def reads_day_index(conn: Connection, filters: Filters) -> bool:
+    """Whether ``in_day_span`` reads the day index (SQLite, no one clinician)."""
+    return conn.dialect.name == "sqlite" and not filters.clinician
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:

@@ -42,7 +42,7 @@ from dashboard.metrics.common import (
 )
 from dashboard.metrics.grouping import raw_rows
 from dashboard.metrics.shared import shared
-from dashboard.metrics.sqlfn import epoch_second
+from dashboard.metrics.sqlfn import epoch_second, second_text
 from db.models import Appointment, Availability, Clinician, TimeOff
 
 INTERVAL_COLUMNS = ["clinician_id", "location", "start_at", "end_at"]
@@ -134,33 +134,30 @@ def _overlapping(
 def _subtract(
     starts: np.ndarray, ends: np.ndarray, cuts: tuple[np.ndarray, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Intervals minus a merged union of cuts: (source row, start, end) of the pieces left."""
+    """Intervals minus a merged union of cuts: (source row, start, end) of the pieces left,
+    the untouched intervals first, then each touched one's pieces in order."""
     cut_starts, cut_ends = cuts
     touched = _overlapping(cuts, starts, ends)
-    rows = [np.flatnonzero(~touched)]
-    piece_starts, piece_ends = [starts[~touched]], [ends[~touched]]
-    # Only the few intervals some time off touches are split, one by one.
-    extra_rows: list[int] = []
-    extra_starts: list[int] = []
-    extra_ends: list[int] = []
-    for row in np.flatnonzero(touched):
-        cursor, end = int(starts[row]), int(ends[row])
-        cut = int(np.searchsorted(cut_ends, cursor, side="right"))
-        while cut < len(cut_starts) and cut_starts[cut] < end:
-            if cut_starts[cut] > cursor:
-                extra_rows.append(row)
-                extra_starts.append(cursor)
-                extra_ends.append(int(cut_starts[cut]))
-            cursor = max(cursor, int(cut_ends[cut]))
-            cut += 1
-        if cursor < end:
-            extra_rows.append(row)
-            extra_starts.append(cursor)
-            extra_ends.append(end)
-    rows.append(np.asarray(extra_rows, dtype=np.int64))
-    piece_starts.append(np.asarray(extra_starts, dtype=np.int64))
-    piece_ends.append(np.asarray(extra_ends, dtype=np.int64))
-    return np.concatenate(rows), np.concatenate(piece_starts), np.concatenate(piece_ends)
+    kept = np.flatnonzero(~touched)
+    cut_rows = np.flatnonzero(touched)
+    # A touched interval meets the cuts first..last-1 (at least one); its candidate pieces are
+    # the gaps before, between and after them, clipped to it: a year of full days off touches
+    # thousands of blocks, cut here at once rather than one by one.
+    first = np.searchsorted(cut_ends, starts[cut_rows], side="right")
+    met = np.searchsorted(cut_starts, ends[cut_rows], side="left") - first
+    per_row = met + 1
+    rows = np.repeat(cut_rows, per_row)
+    nth = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    cut = np.repeat(first, per_row) + nth  # the cut after the piece (the one before: cut - 1)
+    last = np.repeat(met, per_row) == nth
+    lefts = np.where(nth == 0, starts[rows], cut_ends[np.maximum(cut - 1, 0)])
+    rights = np.where(last, ends[rows], cut_starts[np.minimum(cut, len(cut_starts) - 1)])
+    left_over = lefts < rights
+    return (
+        np.concatenate([kept, rows[left_over]]),
+        np.concatenate([starts[kept], lefts[left_over]]),
+        np.concatenate([ends[kept], rights[left_over]]),
+    )
 
 
 def _group_codes(keys: pd.Series, categories: pd.Index) -> np.ndarray:
@@ -603,7 +600,10 @@ def _held_in_days(
 
     The reads go in UNION ALL queries of a few statements each; an appointment two reads share
     may come back twice, harmless for a union of busy time. Every column is in the covering
-    index of migration 0005 (clinician, start, end, status, lead), so no table row is read."""
+    index of migration 0005 (clinician, start, end, status, lead), so no table row is read.
+    Each read comes back as one row per clinician, its appointments' moments in one string
+    (``_moment_columns``): a year of 200 clinicians' 200,000 held appointments as a row each
+    cost more to fetch than the database took to find them (0.21 s against 0.09 s)."""
     everyone = _candidates_query(filters).scalar_subquery()
     statements = []
     for n, (clinician_ids, first, end) in enumerate(reads):
@@ -612,23 +612,39 @@ def _held_in_days(
         # One expanding parameter, not a bound parameter built per id.
         ids = bindparam(f"ids_{n}", list(clinician_ids or []), expanding=True)
         whose = Appointment.clinician_id.in_(everyone if clinician_ids is None else ids)
+        moments = second_text(Appointment.start_at) + "," + second_text(Appointment.end_at)
         statements.append(
-            select(
-                Appointment.clinician_id,
-                epoch_second(Appointment.start_at),
-                epoch_second(Appointment.end_at),
-            ).where(
+            select(Appointment.clinician_id, func.aggregate_strings(moments, ","))
+            .where(
                 whose,
                 Appointment.start_at >= low - LONGEST_APPOINTMENT,
                 Appointment.start_at < high,
                 Appointment.end_at > low,
                 is_held(rules),
             )
+            .group_by(Appointment.clinician_id)
         )
     rows: list[tuple] = []
     for at in range(0, len(statements), READS_PER_QUERY):
         rows.extend(raw_rows(conn, _union(statements[at : at + READS_PER_QUERY])))
-    return _interval_columns(rows)
+    return _moment_columns(rows)
+
+
+def _moment_columns(rows: Sequence[tuple[str, str]]) -> tuple[np.ndarray, ...]:
+    """(clinician_id, "start,end,start,end,...") rows (``second_text``) as the
+    (clinician_id, start, end) arrays of ``_interval_columns``, in seconds: one numpy parse
+    of every moment."""
+    if not rows:
+        return (
+            np.array([], dtype=object),
+            np.array([], dtype=np.int64),
+            np.array([], dtype=np.int64),
+        )
+    pairs = np.array([(text.count(",") + 1) // 2 for _, text in rows], dtype=np.int64)
+    joined = ",".join(text for _, text in rows).split(",")
+    moments = np.array(joined, dtype="datetime64[s]").astype(np.int64)
+    clinicians = np.repeat(np.array([row[0] for row in rows], dtype=object), pairs)
+    return clinicians, moments[0::2], moments[1::2]
 
 
 def _union(statements: list[Any]) -> Any:

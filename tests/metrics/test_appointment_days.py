@@ -138,6 +138,38 @@ def test_groups_by_clinician_booked_over_the_period_the_rest_past(
     assert came.loc["C1", list(attendance.COUNT_KEYS)].tolist() == [2, 1, 2, 1, 1]
 
 
+def test_the_practice_sums_add_up_the_days_of_a_read_in_index_order(week: Database) -> None:
+    # The practice's sums over the week (Monday, Tuesday and Thursday have appointments) are
+    # read by day and status on SQLite and the days added up here: the same totals as C1's
+    # above, 485 held minutes (8.08 h), 120 kept (2 h, 2 sessions), and the past counts.
+    from sqlalchemy import event
+
+    statements: list[tuple[str, object]] = []
+
+    def keep(
+        _conn: object, _cursor: object, statement: str, parameters: object, *_: object
+    ) -> None:
+        statements.append((statement, parameters))
+
+    rules = Rules()
+    with week.read() as conn:
+        event.listen(conn, "before_cursor_execute", keep)
+        used = utilization.compute(conn, WEEK, Filters(), rules)
+        came = attendance.compute(conn, WEEK, Filters(), rules)
+        event.remove(conn, "before_cursor_execute", keep)
+        plans = [
+            " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p))
+            for s, p in statements
+            if "GROUP BY" in s and week.engine.dialect.name == "sqlite"
+        ]
+    assert used.loc["practice", "booked_hours"] == pytest.approx(8.08)
+    assert used.loc["practice", "kept_hours"] == pytest.approx(2.0)
+    assert came.loc["practice", list(attendance.COUNT_KEYS)].tolist() == [2, 1, 2, 1, 1]
+    if week.engine.dialect.name == "sqlite":
+        # The period's read walks the day index (0007) with no sort of its rows.
+        assert any("ix_appointments_day_status" in p and "TEMP B-TREE" not in p for p in plans)
+
+
 def test_utilization_and_attendance_share_one_read_inside_shared_reads(
     week: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

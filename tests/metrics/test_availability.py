@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,6 +72,27 @@ def test_time_off_cuts_blocks_partly_or_wholly(practice: Practice) -> None:
         ("C1", "Main", "2026-03-23T11:00", "2026-03-23T14:00"),
         ("C1", "Main", "2026-03-23T15:30", "2026-03-23T17:00"),
     ]
+
+
+def test_subtract_cuts_each_interval_into_the_gaps_between_cuts() -> None:
+    from dashboard.metrics.availability import _subtract
+
+    # Intervals (minutes): 0 [0, 100) meets cuts [10, 20), [30, 40) and [90, 120): pieces
+    # [0, 10), [20, 30), [40, 90); 1 [200, 300) is untouched; 2 [120, 130) only touches the
+    # cut [90, 120) (touching is not overlapping): untouched; 3 [150, 160) lies inside the
+    # cut [140, 170): nothing left; 4 [160, 200) loses its start: [170, 200). The untouched
+    # come first, then the pieces of each cut interval in order.
+    starts = np.array([0, 200, 120, 150, 160])
+    ends = np.array([100, 300, 130, 160, 200])
+    cuts = (np.array([10, 30, 90, 140]), np.array([20, 40, 120, 170]))
+    rows, pieces_from, pieces_to = _subtract(starts, ends, cuts)
+    assert rows.tolist() == [1, 2, 0, 0, 0, 4]
+    assert list(zip(pieces_from.tolist(), pieces_to.tolist(), strict=True)) == [
+        (200, 300), (120, 130), (0, 10), (20, 30), (40, 90), (170, 200)
+    ]  # fmt: skip
+    # No cuts: everything as it was.
+    rows, pieces_from, pieces_to = _subtract(starts, ends, (np.array([]), np.array([])))
+    assert rows.tolist() == [0, 1, 2, 3, 4] and pieces_to.tolist() == ends.tolist()
 
 
 def test_template_changing_mid_range_and_overlapping_blocks(practice: Practice) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 from sqlalchemy import event, literal, select
 from sqlalchemy.types import Date, DateTime
 
@@ -16,6 +17,7 @@ from dashboard.metrics.sqlfn import (
     epoch_minute,
     epoch_second,
     epoch_week,
+    second_text,
     start_day,
 )
 from db.engine import Database
@@ -96,3 +98,23 @@ def test_epoch_second_and_microsecond_drop_no_second_and_add_none(db: Database) 
         whole = since.days * 86_400 + since.seconds
         assert second == whole, moment
         assert micro == whole * 1_000_000 + moment.microsecond, moment
+
+
+def test_second_text_is_the_whole_second_numpy_reads(db: Database) -> None:
+    # Moments handed over as text in one string per group (third next available's held
+    # appointments): numpy must read each as epoch_second's whole second, fraction dropped.
+    moments = [
+        dt.datetime(2026, 3, 8, 10, 0, 0, 999999),
+        dt.datetime(2026, 11, 1, 1, 30, 5),  # the repeated hour of the fall-back night
+        dt.datetime(2026, 3, 8, 23, 59, 59, 999500),
+    ]
+    with db.read() as conn:
+        texts = [
+            conn.execute(select(second_text(literal(m, DateTime())))).scalar_one() for m in moments
+        ]
+    seconds = np.array(texts, dtype="datetime64[s]").astype(np.int64).tolist()
+    assert texts[1] == "2026-11-01 01:30:05"
+    assert seconds == [
+        (m.replace(microsecond=0) - dt.datetime(1970, 1, 1)) // dt.timedelta(seconds=1)
+        for m in moments
+    ]
