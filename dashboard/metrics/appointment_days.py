@@ -32,8 +32,8 @@ from dashboard.metrics.grouping import (
 )
 from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import start_day
-from db.models import Appointment
-from db.vocab import HELD_STATUSES, KEPT_STATUSES
+from db.models import Appointment, Clinician
+from db.vocab import APPOINTMENT_STATUSES, HELD_STATUSES, KEPT_STATUSES
 
 COUNT_KEYS = ("completed", "no_show", "late_cancel", "cancelled_client", "cancelled_clinician")
 SUM_KEYS = ("booked_minutes", "kept_minutes", "kept_sessions", *COUNT_KEYS)
@@ -96,6 +96,15 @@ def _group_sums(
         conditions.append(column.is_not(None))
     span = in_day_span(conn, day, period, filters)
     by_day = reads_day_index(conn, filters)
+    if by == "clinician" and by_day:
+        # Every clinician and every status named: SQLite then reads migration 0009's index
+        # one range per clinician and status, in group order, where through the day index it
+        # sorted every row of the span (a year at 1M: 0.16 s -> 0.06 s). The names exclude
+        # nothing: a clinician is a foreign key and a status is checked against the set.
+        span += [
+            Appointment.clinician_id.in_(select(Clinician.clinician_id)),
+            Appointment.status.in_(APPOINTMENT_STATUSES),
+        ]
     whole = _read(conn, rules, column, [*span, *conditions], source, in_day_order=by_day)
     later: dict[tuple[Any, str], list[int]] = {}
     # The period's part from its as-of on (all of it when the as-of is before its start).

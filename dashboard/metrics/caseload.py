@@ -37,8 +37,10 @@ from dashboard.metrics.grouping import (
     frame,
     group_of,
     join_home,
+    sorted_group,
     with_group,
 )
+from dashboard.metrics.sqlfn import unindexed
 from db.models import Client, Clinician
 
 KEYS: tuple[str, ...] = (
@@ -78,11 +80,14 @@ def _client_counts(
         "discharges": within_period(Client.discharge_date),
     }
     columns = [func.coalesce(count_if(c), 0).label(k) for k, c in sums.items()]
-    group = client_group_column(by)
+    # Every client is counted: a scan of the table, not a walk of the primary clinician's
+    # index with each client's row fetched out of order (by clinician at 1M: 78 -> 40 ms).
+    group = sorted_group(client_group_column(by))
+    has_clinician = unindexed(Client.primary_clinician_id).is_not(None)
     stmt = (
         select(*columns)
         .select_from(join_home(Client.__table__, by))
-        .where(Client.primary_clinician_id.is_not(None), *client_conditions(filters))
+        .where(has_clinician, *client_conditions(filters))
     )
     if group is not None:
         stmt = with_group(stmt.where(group.is_not(None)), group)

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Connection, FromClause, Select, case, func
 from sqlalchemy.orm import aliased
 
 from dashboard.metrics.common import Filters, Period, appointment_conditions, in_period
-from dashboard.metrics.sqlfn import EPOCH
+from dashboard.metrics.sqlfn import EPOCH, unindexed
 from db.models import Appointment, Availability, Client, Clinician, WaitlistEntry
 
 DIMENSIONS = ("clinician", "program", "location", "modality")
@@ -147,6 +147,13 @@ def join_home(source: FromClause, by: str | None) -> FromClause:
 
 
 # --- grouped queries and rows -------------------------------------------------------------------
+
+
+def sorted_group(column: ColumnElement[Any] | None) -> ColumnElement[Any] | None:
+    """A breakdown's grouping column, unindexed: SQLite reads the rows as it would for the
+    practice and sorts the few groups' rows, rather than walking the grouping column's index
+    and fetching every row out of order (clients by clinician: 2-4x slower)."""
+    return None if column is None else unindexed(column)
 
 
 def with_group(stmt: Select[Any], column: ColumnElement[Any] | None) -> Select[Any]:

@@ -20,7 +20,7 @@ def test_migrated_schema_is_at_head(db: Database) -> None:
     check_schema(db)
 
 
-# SQLAlchemy does not reflect SQLite's expression index (migration 0007); checked below.
+# SQLAlchemy does not reflect SQLite's expression indexes (migrations 0007, 0009); checked below.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_expected_indexes_exist(db: Database) -> None:
     indexes = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("appointments")}
@@ -34,6 +34,14 @@ def test_expected_indexes_exist(db: Database) -> None:
                 text("SELECT sql FROM sqlite_master WHERE name = 'ix_appointments_day_status'")
             ).scalar_one()
         assert "substr(start_at, 1, 10), status" in found
+        with db.read() as conn:
+            by_clinician = conn.execute(
+                text(
+                    "SELECT sql FROM sqlite_master"
+                    " WHERE name = 'ix_appointments_clinician_status_day'"
+                )
+            ).scalar_one()
+        assert "clinician_id, status, substr(start_at, 1, 10)" in by_clinician
 
 
 def test_empty_database_is_reported_with_the_command_to_run(tmp_path) -> None:
