@@ -48,6 +48,7 @@ from dashboard.metrics.common import (
     rate,
     ratio,
 )
+from dashboard.metrics.grouping import sorted_group
 from dashboard.metrics.report import AREA_OF_KEY, AREAS, clinician_rows
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week, start_day
 from db.models import Appointment, Client, Clinician
@@ -163,14 +164,17 @@ def utilization_matrix(
     # The period as a span of days: on SQLite the day index (0007) covers every column read,
     # 3-4x faster over a year than the clinicians' index and a lookup of each row's minutes.
     span = in_day_span(conn, start_day(Appointment.start_at), period, filters)
+    # Grouped by the clinician unindexed: SQLite otherwise skip-scanned the index on
+    # clinician, status and day (0009) for the span, 3x slower than the day index.
+    clinician = sorted_group(Appointment.clinician_id)
     stmt = (
         select(
-            Appointment.clinician_id,
+            clinician.label("clinician_id"),
             week.label("week"),
             func.sum(Appointment.duration_min).label("minutes"),
         )
         .where(*span, is_held(rules), *appointment_conditions(filters))
-        .group_by(Appointment.clinician_id, week)
+        .group_by(clinician, week)
     )
     booked: dict[tuple[str, dt.date], float] = {}
     for row in conn.execute(stmt):
