@@ -52,14 +52,19 @@ def status_day_sums(
     day = start_day(Appointment.start_at)
     conditions = _conditions(filters)
     whole = _read(conn, rules, day, [*in_day_span(conn, day, span, filters), *conditions])
-    before: dict[tuple[Any, str], list[int]] = {}
+    before: dict[str, list[int]] = {}  # the split's day before the split, by status
     if split is not None and span.start <= split.date() <= span.end:
         moments = [Appointment.start_at >= _midnight(split), Appointment.start_at < split]
-        before = _read(conn, rules, day, [*moments, *conditions])
+        # One day, so by status alone: grouped by day too, SQLite skip-scanned the day index
+        # over every day it holds (25 ms at 1M) instead of reading the start index's few rows.
+        found = _read(conn, rules, None, [*moments, *conditions])
+        before = {status: parts for (_, status), parts in found.items()}
     totals: dict[tuple[int, bool], dict[str, int]] = {}
+    split_day = None if split is None else split.date()
     for (text, status), counted in whole.items():
-        number = day_number(_as_date(text))
-        earlier = before.get((text, status), [0] * len(PARTS))
+        on = _as_date(text)
+        number = day_number(on)
+        earlier = before.get(status, [0] * len(PARTS)) if on == split_day else [0] * len(PARTS)
         later = [a - b for a, b in zip(counted, earlier, strict=True)]
         for is_before, part in ((True, earlier), (False, later)):
             if part[0]:
