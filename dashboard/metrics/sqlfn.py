@@ -8,6 +8,7 @@ the query, on one code path for both databases.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -164,6 +165,7 @@ def epoch_week(day_number: Any) -> Any:
     return (day_number + MONDAY_OFFSET) // 7
 
 
+@functools.cache  # called per row of reads grouped by day; a few hundred weeks ever asked
 def monday_of_week(week_number: int) -> dt.date:
     """The Monday of an ``epoch_week`` number."""
     return EPOCH + dt.timedelta(days=int(week_number) * 7 - MONDAY_OFFSET)

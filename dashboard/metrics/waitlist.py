@@ -103,11 +103,13 @@ def open_waits_on(
     if not days_:
         return {}
     first, last = min(days_), max(days_)
+    # Dates as day numbers and the driver's own rows: parsing the dates of the thousands of
+    # groups of a year's weeks cost more than the query (0.14 s at 1M).
     stmt = (
         select(
             WaitlistEntry.priority,
-            WaitlistEntry.referred_at,
-            WaitlistEntry.resolved_at,
+            epoch_day(WaitlistEntry.referred_at),
+            epoch_day(WaitlistEntry.resolved_at),
             func.count().label("entries"),
         )
         .where(
@@ -117,15 +119,12 @@ def open_waits_on(
         )
         .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at, WaitlistEntry.resolved_at)
     )
-    rows = conn.execute(stmt).all()
-    priorities = np.array([row.priority for row in rows], dtype=object)
-    referred = np.array([(row.referred_at - EPOCH).days for row in rows], dtype=np.int64)
+    rows = raw_rows(conn, stmt)
+    priorities = np.array([row[0] for row in rows], dtype=object)
+    referred = np.array([row[1] for row in rows], dtype=np.int64)
     never = np.iinfo(np.int64).max
-    resolved = np.array(
-        [never if row.resolved_at is None else (row.resolved_at - EPOCH).days for row in rows],
-        dtype=np.int64,
-    )
-    counts = np.array([int(row.entries) for row in rows], dtype=np.int64)
+    resolved = np.array([never if row[2] is None else row[2] for row in rows], dtype=np.int64)
+    counts = np.array([int(row[3]) for row in rows], dtype=np.int64)
     found: dict[dt.date, list[tuple[str, int, int]]] = {}
     for day in days_:
         number = (day - EPOCH).days
