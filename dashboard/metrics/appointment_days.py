@@ -102,14 +102,11 @@ def _group_sums(
     span = in_day_span(conn, day, period, filters)
     by_day = reads_day_index(conn, filters)
     if by == "clinician" and by_day:
-        # Every clinician and every status named: SQLite then reads migration 0009's index
-        # one range per clinician and status, in group order, where through the day index it
-        # sorted every row of the span (a year at 1M: 0.16 s -> 0.06 s). The names exclude
-        # nothing: a clinician is a foreign key and a status is checked against the set.
-        span += [
-            Appointment.clinician_id.in_(select(Clinician.clinician_id)),
-            Appointment.status.in_(APPOINTMENT_STATUSES),
-        ]
+        # Every status named too: SQLite then reads migration 0009's index one range per
+        # clinician and status, in group order, where through the day index it sorted every
+        # row of the span (a year at 1M: 0.16 s -> 0.06 s). A status is checked against the
+        # set, so the names exclude nothing.
+        span += [every_clinician(), Appointment.status.in_(APPOINTMENT_STATUSES)]
     whole = _read(conn, rules, column, [*span, *conditions], source, in_day_order=by_day)
     later: dict[tuple[Any, str], list[int]] = {}
     # The period's part from its as-of on (all of it when the as-of is before its start).
@@ -195,6 +192,13 @@ def in_day_span(
     if reads_day_index(conn, filters):
         return [day >= span.start.isoformat(), day <= span.end.isoformat()]
     return [Appointment.start_at >= span.start_at, Appointment.start_at < span.end_at]
+
+
+def every_clinician() -> ColumnElement[bool]:
+    """The appointment's clinician is one of the practice's: true of every appointment with a
+    clinician (a foreign key), but named, it lets SQLite read migration 0009's index (clinician,
+    status, day) one range per clinician, in the order of a grouping by clinician."""
+    return Appointment.clinician_id.in_(select(Clinician.clinician_id))
 
 
 def reads_day_index(conn: Connection, filters: Filters) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 
-from dashboard.metrics.appointment_days import in_day_span, reads_day_index
+from dashboard.metrics.appointment_days import every_clinician, in_day_span, reads_day_index
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -591,8 +591,16 @@ def _feedback(
     conn: Connection, period: Period, filters: Filters, by: str | None
 ) -> dict[Any, dict[str, Any]]:
     """The feedback keys of the period, per group of ``by``."""
-    column = sorted_group(appointment_group_column(by))
-    stmt = with_group(_feedback_counts(period, filters, by), column)
+    stmt = _feedback_counts(period, filters, by)
+    if by == "clinician" and reads_day_index(conn, filters):
+        # Kept appointments of each clinician over the period's days: one range of migration
+        # 0009's index per clinician, in group order (a year at 1M: 0.10 s -> 0.04 s).
+        day = start_day(Appointment.start_at)
+        column = appointment_group_column(by)
+        stmt = stmt.where(every_clinician(), *in_day_span(conn, day, period, filters))
+    else:
+        column = sorted_group(appointment_group_column(by))
+    stmt = with_group(stmt, column)
     return {group: _feedback_keys(row) for group, row in grouped_rows(conn, stmt, column).items()}
 
 

@@ -1,5 +1,6 @@
 """What the area tests share: calendar shorthands, the default rules, a week, an area's row for
-the practice, and the check that a breakdown is the filtered computation.
+the practice, the check that a breakdown is the filtered computation, and the query plans of
+a block's grouped reads.
 
 Calendar: 2026-03-02 is a Monday; US clocks spring forward on Sunday 2026-03-08 and fall back
 on Sunday 2026-11-01.
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from dashboard.metrics.common import Filters, Period, Rules
 from db.engine import Database
@@ -53,3 +56,25 @@ def assert_breakdown_matches(
             grouped.loc[[value]].reset_index(drop=True), alone.reset_index(drop=True)
         )
     return grouped
+
+
+@contextmanager
+def grouped_plans(conn: Connection) -> Iterator[list[str]]:
+    """SQLite's query plan of each grouped statement run inside the block, filled as it ends
+    (none on PostgreSQL)."""
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    plans: list[str] = []
+    event.listen(conn, "before_cursor_execute", keep)
+    try:
+        yield plans
+    finally:
+        event.remove(conn, "before_cursor_execute", keep)
+    if conn.dialect.name == "sqlite":
+        for statement, parameters in statements:
+            if "GROUP BY" in statement:
+                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plans.append(" ".join(str(row[-1]) for row in plan))

@@ -7,13 +7,8 @@ Calendar: 2026-03-02 is a Monday. The split as-of is Tuesday 03-03 12:00.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, event
 
 from dashboard.metrics import attendance, utilization
 from dashboard.metrics.appointment_days import status_day_sums
@@ -21,7 +16,7 @@ from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.shared import shared_reads
 from db.engine import Database
 from tests.factory import Practice
-from tests.metrics.areas import D, T
+from tests.metrics.areas import D, T, grouped_plans
 
 WEEK = Period(D("2026-03-02"), D("2026-03-08"), T("2026-03-03T12:00"))
 MONDAY = Period(D("2026-03-02"), D("2026-03-02"), T("2026-03-03T00:00"))
@@ -52,28 +47,6 @@ def week(practice: Practice) -> Database:
     add("A9", "K1", "C1", "2026-03-05T09:00", minutes=60)
     add("A11", "K1", "C1", "2026-03-09T09:00", minutes=60)
     return practice.db
-
-
-@contextmanager
-def _grouped_plans(conn: Connection) -> Iterator[list[str]]:
-    """SQLite's query plan of each grouped statement run inside the block, filled as it ends
-    (none on PostgreSQL)."""
-    statements: list[tuple[str, Any]] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        statements.append((statement, parameters))
-
-    plans: list[str] = []
-    event.listen(conn, "before_cursor_execute", keep)
-    try:
-        yield plans
-    finally:
-        event.remove(conn, "before_cursor_execute", keep)
-    if conn.dialect.name == "sqlite":
-        for statement, parameters in statements:
-            if "GROUP BY" in statement:
-                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-                plans.append(" ".join(str(row[-1]) for row in plan))
 
 
 def _totals(db: Database, period: Period, filters: Filters, rules: Rules) -> dict[str, int]:
@@ -152,7 +125,7 @@ def test_groups_by_clinician_booked_over_the_period_the_rest_past(
     practice.clinician("C2")
     practice.appointment("A12", "K1", "C2", "2026-03-06T09:00", status="scheduled")
     rules = Rules()
-    with week.read() as conn, _grouped_plans(conn) as plans:
+    with week.read() as conn, grouped_plans(conn) as plans:
         used = utilization.compute(conn, WEEK, Filters(), rules, by="clinician")
         came = attendance.compute(conn, WEEK, Filters(), rules, by="clinician")
     # 485 minutes held for C1 (as above) = 8.08 h, 120 kept = 2 h; C2 60 minutes held.
@@ -175,7 +148,7 @@ def test_the_practice_sums_add_up_the_days_of_a_read_in_index_order(week: Databa
     # read by day and status on SQLite and the days added up here: the same totals as C1's
     # above, 485 held minutes (8.08 h), 120 kept (2 h, 2 sessions), and the past counts.
     rules = Rules()
-    with week.read() as conn, _grouped_plans(conn) as plans:
+    with week.read() as conn, grouped_plans(conn) as plans:
         used = utilization.compute(conn, WEEK, Filters(), rules)
         came = attendance.compute(conn, WEEK, Filters(), rules)
     assert used.loc["practice", "booked_hours"] == pytest.approx(8.08)
