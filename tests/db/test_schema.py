@@ -42,6 +42,14 @@ def test_expected_indexes_exist(db: Database) -> None:
                 )
             ).scalar_one()
         assert "clinician_id, status, substr(start_at, 1, 10)" in by_clinician
+    else:
+        with db.read() as conn:
+            statistics = conn.execute(
+                text(
+                    "SELECT stxname FROM pg_statistic_ext WHERE stxrelid = 'appointments'::regclass"
+                )
+            ).scalars()
+            assert "appointments_day_status" in set(statistics)
 
 
 def test_empty_database_is_reported_with_the_command_to_run(tmp_path) -> None:

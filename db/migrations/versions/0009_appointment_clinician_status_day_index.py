@@ -1,4 +1,4 @@
-"""appointments by clinician, status and day (SQLite)
+"""appointments by clinician, status and day (SQLite); day-and-status statistics (PostgreSQL)
 
 Revision ID: 0009
 Revises: 0008
@@ -11,7 +11,10 @@ temporary B-tree (0.16 s at 1,000,000 appointments; feedback 0.10 s). Indexed by
 status and the start's date text, then carrying every column those reads and the filters use,
 each is one short range per clinician and status, already in group order, with no sort and no
 table row (0.06 s and 0.04 s; ``appointment_days._group_sums``, ``engagement._feedback``).
-PostgreSQL aggregates by hash and needs no such index.
+PostgreSQL aggregates by hash and needs no such index, but it guessed 100,000 groups of
+(day, status) where a year has 4,000 (it keeps no statistics of an expression): it sorted two
+years' rows on disk for the overview instead of hashing them (0.21 s -> 0.15 s). Statistics of
+the pair's distinct values (``CREATE STATISTICS``, filled by the next ANALYZE) correct that.
 """
 
 from __future__ import annotations
@@ -30,11 +33,22 @@ COLUMNS = (
 )
 
 
+STATISTICS = "appointments_day_status"
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(f"CREATE INDEX {NAME} ON appointments ({COLUMNS})")
+    else:
+        # The GROUP BY of appointment_days (start_day on PostgreSQL: CAST(start_at AS DATE)).
+        op.execute(
+            f"CREATE STATISTICS {STATISTICS} (ndistinct) "
+            "ON (CAST(start_at AS DATE)), status FROM appointments"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(f"DROP INDEX {NAME}")
+    else:
+        op.execute(f"DROP STATISTICS {STATISTICS}")
