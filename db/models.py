@@ -219,6 +219,10 @@ class WaitlistEntry(Base):
     resolution_reason: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The start of the client's first visit on or after referred_at (null: none yet), set by
+    # triggers on appointments and waitlist entries (migration 0010); never written by
+    # careboard's own code.
+    first_visit_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         CheckConstraint(_in("priority", WAITLIST_PRIORITIES), name="priority_set"),
@@ -227,6 +231,8 @@ class WaitlistEntry(Base):
             _in_or_null("preferred_modality", MODALITIES), name="preferred_modality_set"
         ),
         CheckConstraint("resolved_at IS NULL OR resolved_at >= referred_at", name="resolved_order"),
+        # Time to intake of a period: one range, no table row (migration 0010).
+        Index("ix_waitlist_entries_first_visit_at", "first_visit_at", "program", "referred_at"),
     )
 
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Select, Subquery, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, Subquery, func, or_, select
 
 from dashboard.metrics.availability import third_next_available, third_next_available_at
 from dashboard.metrics.common import (
@@ -30,8 +29,6 @@ from dashboard.metrics.common import (
     clinician_conditions,
     days,
     in_period,
-    is_visit,
-    is_visit_row,
     open_entry_condition,
     waitlist_conditions,
 )
@@ -46,7 +43,7 @@ from dashboard.metrics.grouping import (
 )
 from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
-from db.models import Appointment, Clinician, WaitlistEntry
+from db.models import Clinician, WaitlistEntry
 from db.timeutil import day_start
 
 WAITLIST_KEYS = (
@@ -59,8 +56,6 @@ WAITLIST_KEYS = (
 KEYS: tuple[str, ...] = (*WAITLIST_KEYS, "third_next_available_days")
 ZERO_KEYS: frozenset[str] = frozenset({"waitlist_open", "waitlist_over_target"})
 COUNT_KEYS = ZERO_KEYS
-# Periods up to this long find time to intake from their visits, longer ones from the entries.
-SHORT_PERIOD_DAYS = 56
 EPOCH = dt.date(1970, 1, 1)
 # With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
 NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
@@ -140,72 +135,17 @@ def open_waits_on(
     return found
 
 
-def _first_visits_from_entries(period: Period, filters: Filters) -> Select[Any]:
-    """Each entry's first visit on or after its referral date, one index probe per entry
-    referred by the period's end (cheap when the period is long)."""
-    first_visit = (
-        select(func.min(Appointment.start_at))
-        .where(
-            Appointment.client_id == WaitlistEntry.client_id,
-            # A timestamp compares with a date as with its midnight on both databases (SQLite
-            # compares ISO strings, whose date prefix decides), so the visit index serves.
-            Appointment.start_at >= WaitlistEntry.referred_at,
-            is_visit(period),
-        )
-        .scalar_subquery()
-    )
-    entries = (
-        select(
-            WaitlistEntry.program,
-            WaitlistEntry.referred_at,
-            first_visit.label("first_visit"),
-        )
-        .where(WaitlistEntry.referred_at <= period.end, *waitlist_conditions(filters))
-        # Materialized: each entry's first visit is found once; inlined, PostgreSQL would
-        # probe again for every use of first_visit (the period test, the grouping).
-        .cte("entry_first_visits")
-        .prefix_with("MATERIALIZED")
-    )
-    return select(entries).where(in_period(period, entries.c.first_visit))
-
-
-def _first_visits_from_visits(period: Period, filters: Filters) -> Select[Any]:
-    """The same rows, found from the period's visits (cheap when the period is short): an
-    entry's first visit on or after referral is in the period when the client has a visit in
-    it on or after the referral date and none between the referral date and the period."""
-    earlier = aliased(Appointment, name="earlier_visit")
-    seen_before = exists().where(
-        earlier.client_id == WaitlistEntry.client_id,
-        earlier.start_at >= WaitlistEntry.referred_at,
-        earlier.start_at < period.start_at,
-        is_visit_row(earlier),
-    )
-    return (
-        select(
-            WaitlistEntry.program,
-            WaitlistEntry.referred_at,
-            func.min(Appointment.start_at).label("first_visit"),
-        )
-        .select_from(Appointment)
-        .join(
-            WaitlistEntry,
-            and_(
-                WaitlistEntry.client_id == Appointment.client_id,
-                Appointment.start_at >= WaitlistEntry.referred_at,
-            ),
-        )
-        .where(is_visit(period), in_period(period), ~seen_before, *waitlist_conditions(filters))
-        .group_by(WaitlistEntry.entry_id, WaitlistEntry.program, WaitlistEntry.referred_at)
-    )
-
-
 def first_visits(period: Period, filters: Filters) -> Subquery:
     """The entries whose client's first visit on or after the referral date falls in the
-    period: program, referred_at, first_visit. Two equivalent queries; the cheaper one for the
-    period's length is used (both are tested to agree)."""
-    if period.days <= SHORT_PERIOD_DAYS:
-        return _first_visits_from_visits(period, filters).subquery("first_visits")
-    return _first_visits_from_entries(period, filters).subquery("first_visits")
+    period, before its as-of: program, referred_at, first_visit. The first visit is kept on the
+    entry by triggers (``first_visit_at``, migration 0010): one range of its index."""
+    first_visit = WaitlistEntry.first_visit_at
+    return (
+        select(WaitlistEntry.program, WaitlistEntry.referred_at, first_visit.label("first_visit"))
+        .where(in_period(period, first_visit), first_visit < period.as_of)
+        .where(*waitlist_conditions(filters))
+        .subquery("first_visits")
+    )
 
 
 def intake_waits_by_program_week(

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from db.engine import Database, SchemaOutOfDate
 from db.meta import bump_data_version, data_version
 from db.migrate import check_schema, current_revision, head_revision, upgrade
-from db.models import Appointment, AuditEntry
+from db.models import Appointment, AuditEntry, WaitlistEntry
 from tests.factory import Practice
 
 
@@ -154,6 +154,93 @@ def test_each_appointment_carries_its_feedback_state_whatever_the_writer(
         with db.write() as session:
             session.connection().execute(text("TRUNCATE session_feedback"))
         assert set(_feedback_states(db).values()) == {0}
+
+
+def _first_visits(db: Database) -> dict[str, str | None]:
+    with db.read() as conn:
+        rows = conn.execute(select(WaitlistEntry.entry_id, WaitlistEntry.first_visit_at)).all()
+    return {entry: None if at is None else at.isoformat(" ")[:16] for entry, at in rows}
+
+
+def _appointment_sql(appointment_id: str, client_id: str, start: str, **kw: str) -> str:
+    """One row of a raw INSERT INTO appointments, as SQLAlchemy would store the times."""
+    end = (dt.datetime.fromisoformat(start) + dt.timedelta(hours=1)).isoformat(" ")
+    service, status = kw.get("service", "individual"), kw.get("status", "completed")
+    return (
+        f"('{appointment_id}', '{client_id}', 'C1', '{start}:00.000000', '{end}.000000', 60, "
+        f"'{service}', 'in_person', '{status}', 1)"
+    )
+
+
+def test_each_waitlist_entry_carries_its_first_visit_whatever_the_writer(
+    practice: Practice, db: Database
+) -> None:
+    # An entry's first visit: the client's earliest kept, non-group appointment starting on
+    # or after the referral date (metrics.md, time to intake), kept by migration 0010.
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    practice.client("K2", primary="C1")
+    practice.waitlist("W1", "K1", referred="2026-03-01")
+    practice.waitlist("W2", "K1", referred="2026-03-10")
+    practice.appointment("A1", "K1", "C1", "2026-02-20T09:00")  # before both referrals
+    practice.appointment("A2", "K1", "C1", "2026-03-04T09:00", service="group")  # no visit
+    practice.appointment("A3", "K1", "C1", "2026-03-06T09:00", status="no_show")  # not kept
+    practice.appointment("A4", "K1", "C1", "2026-03-12T09:00")
+    practice.appointment("A5", "K2", "C1", "2026-03-05T08:00")
+    practice.waitlist("W3", "K2", referred="2026-03-05")  # after its visit; the same day counts
+    assert _first_visits(db) == {
+        "W1": "2026-03-12 09:00",
+        "W2": "2026-03-12 09:00",
+        "W3": "2026-03-05 08:00",
+    }
+    columns = (
+        "INSERT INTO appointments (appointment_id, client_id, clinician_id, start_at, end_at, "
+        "duration_min, service, modality, status, version) VALUES "
+    )
+    with db.write() as session:  # raw statements, as an import or a console would write
+        conn = session.connection()
+        conn.execute(text(columns + _appointment_sql("A6", "K1", "2026-03-08 09:00")))
+    assert _first_visits(db)["W1"] == "2026-03-08 09:00"  # earlier; W2 was referred after
+    assert _first_visits(db)["W2"] == "2026-03-12 09:00"
+    with db.write() as session:
+        conn = session.connection()
+        conn.execute(
+            text("UPDATE appointments SET status = 'completed' WHERE appointment_id = 'A3'")
+        )
+        conn.execute(text("UPDATE appointments SET client_id = 'K2' WHERE appointment_id = 'A4'"))
+        conn.execute(text("DELETE FROM appointments WHERE appointment_id = 'A5'"))
+    # W1: A3 now kept (03-06); W2: K1 has no visit on or after 03-10 once A4 moved to K2;
+    # W3: A5 deleted, A4 (03-12) is K2's first visit on or after 03-05.
+    assert _first_visits(db) == {
+        "W1": "2026-03-06 09:00",
+        "W2": None,
+        "W3": "2026-03-12 09:00",
+    }
+    with db.write() as session:
+        conn = session.connection()
+        conn.execute(
+            text("UPDATE waitlist_entries SET referred_at = '2026-03-07' WHERE entry_id = 'W1'")
+        )
+        conn.execute(text("UPDATE appointments SET service = 'group' WHERE appointment_id = 'A6'"))
+    assert _first_visits(db)["W1"] is None  # from 03-07: A6 (03-08) became a group session
+    with db.write() as session:  # many rows in one statement (PostgreSQL: one trigger call)
+        session.connection().execute(
+            text(
+                columns
+                + _appointment_sql("A7", "K1", "2026-03-11 09:00")
+                + ", "
+                + _appointment_sql("A8", "K1", "2026-03-09 09:00")
+            )
+        )
+    assert _first_visits(db) == {
+        "W1": "2026-03-09 09:00",
+        "W2": "2026-03-11 09:00",
+        "W3": "2026-03-12 09:00",
+    }
+    if db.engine.dialect.name == "postgresql":  # SQLite has no TRUNCATE
+        with db.write() as session:
+            session.connection().execute(text("TRUNCATE appointments CASCADE"))
+        assert set(_first_visits(db).values()) == {None}
 
 
 def test_an_upgraded_postgresql_database_is_backfilled_and_vacuumed(pg_schema_url: str) -> None:
