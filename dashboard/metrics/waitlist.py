@@ -222,9 +222,8 @@ def intake_waits_together(
     conn: Connection, periods: Sequence[Period], filters: Filters
 ) -> Iterator[None]:
     """Within the block, times to intake of any period that the span of ``periods`` covers
-    come from one read (the overview's period, the one before it and the trend's weeks: each
-    read probes every entry referred by its end for a first visit, so one read of the span
-    costs about what one period's does)."""
+    come from one read (the overview's period, the one before it and the trend's weeks: one
+    range of the first-visit index over the span instead of one per period and week)."""
     if not periods or filters.clinician:
         yield
         return
