@@ -18,7 +18,8 @@ class SchemaOutOfDate(RuntimeError):
 
 
 def _prepare_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and foreign keys on every connection; explicit BEGIN.
+    """WAL, a busy timeout, foreign keys and recursive triggers on every connection; explicit
+    BEGIN.
 
     pysqlite's own transaction handling defers BEGIN in ways that break SAVEPOINT and lets two
     writers deadlock on lock upgrade; emitting BEGIN ourselves (IMMEDIATE for writes) makes a
@@ -33,6 +34,9 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # The row a REPLACE deletes fires its delete triggers too, so the states triggers
+        # keep (migrations 0008, 0010) follow a REPLACE as they follow a DELETE.
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -243,6 +243,67 @@ def test_each_waitlist_entry_carries_its_first_visit_whatever_the_writer(
         assert set(_first_visits(db).values()) == {None}
 
 
+def test_two_writers_changing_one_clients_visits_at_once_leave_the_first_visit_exact(
+    pg_db: Database,
+) -> None:
+    """PostgreSQL: T1 deletes the client's only visit (03-06) and stays open; T2 adds one on
+    03-10 and commits after T1. T2's trigger could not see T1's delete: without the clients'
+    lock it kept a first visit computed before the delete committed (none, once T1's own
+    write landed). With it, T2's trigger waits for T1 and then sees both writes."""
+    import threading
+
+    practice = Practice(pg_db)
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    practice.waitlist("W1", "K1", referred="2026-03-01")
+    practice.appointment("A0", "K1", "C1", "2026-03-06T09:00")
+    insert = (
+        "INSERT INTO appointments (appointment_id, client_id, clinician_id, start_at, end_at, "
+        "duration_min, service, modality, status, version) VALUES "
+    )
+    done = threading.Event()
+
+    def second_writer() -> None:
+        with pg_db.engine.begin() as conn:
+            conn.execute(text(insert + _appointment_sql("A1", "K1", "2026-03-10 09:00")))
+        done.set()
+
+    thread = threading.Thread(target=second_writer)
+    with pg_db.engine.connect() as first:
+        transaction = first.begin()
+        try:
+            first.execute(text("DELETE FROM appointments WHERE appointment_id = 'A0'"))
+            thread.start()
+            waited = not done.wait(0.5)  # T2 waits for T1 (when both lock the client)
+        finally:
+            transaction.commit()
+    thread.join(10)
+    assert done.is_set() and waited
+    assert _first_visits(pg_db) == {"W1": "2026-03-10 09:00"}
+
+
+def test_a_replace_on_sqlite_updates_the_first_visit_as_a_delete_would(
+    sqlite_db: Database,
+) -> None:
+    # INSERT OR REPLACE deletes the row it replaces: with recursive triggers (db.engine) that
+    # delete fires the appointments' delete trigger, so W1 forgets the replaced visit.
+    practice = Practice(sqlite_db)
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    practice.waitlist("W1", "K1", referred="2026-03-01")
+    practice.appointment("A1", "K1", "C1", "2026-03-05T09:00")
+    practice.appointment("A2", "K1", "C1", "2026-03-08T09:00")
+    assert _first_visits(sqlite_db) == {"W1": "2026-03-05 09:00"}
+    replace = (
+        "INSERT OR REPLACE INTO appointments (appointment_id, client_id, clinician_id, "
+        "start_at, end_at, duration_min, service, modality, status, version) VALUES "
+    )
+    with sqlite_db.write() as session:
+        row = _appointment_sql("A1", "K1", "2026-03-05 09:00", status="cancelled_client")
+        session.connection().execute(text(replace + row))
+    assert _first_visits(sqlite_db) == {"W1": "2026-03-08 09:00"}
+
+
 def test_an_upgraded_postgresql_database_is_backfilled_and_vacuumed(pg_schema_url: str) -> None:
     """0008 on a database with feedback: each appointment gets its state from the existing
     rows, and the versions of rows it rewrote are vacuumed away at once (autovacuum may be off,

@@ -71,43 +71,49 @@ SQLITE_NAMES = (
 )
 # PostgreSQL: statement triggers over transition tables (a bulk write recomputes once). An
 # update of appointments that changes none of client, start, status and service (the feedback
-# state of 0008, a note) recomputes nothing; the entries' own trigger does nothing when an
-# update of first_visit_at fires it. The function keeps the schema it was created in.
+# state of 0008, a note) recomputes nothing. Each call first locks the clients it recomputes,
+# in order, in a statement of its own: a concurrent writer of the same clients waits for the
+# other's commit, and the recompute that follows sees it (READ COMMITTED takes a snapshot per
+# statement; without the lock, two transactions adding visits to one client at once each wrote
+# the first visit they could see, and the later commit won). Only entries whose first visit
+# changes are written, so the entries' trigger, fired again by that write, stops when there is
+# nothing left to change. The function keeps the schema it was created in.
+CHANGED = f"w.first_visit_at IS DISTINCT FROM {FIRST.format(entry='w')}"
 POSTGRESQL_FUNCTION = f"""
 CREATE FUNCTION careboard_first_visits() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
+DECLARE
+  touched text[];
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     UPDATE waitlist_entries SET first_visit_at = NULL WHERE first_visit_at IS NOT NULL;
     RETURN NULL;
   END IF;
   IF TG_TABLE_NAME = 'waitlist_entries' THEN
-    -- Its own update of first_visit_at (or one from the appointments' trigger) fires this
-    -- again: nothing to do there.
-    IF pg_trigger_depth() > 1 THEN
-      RETURN NULL;
-    END IF;
-    UPDATE waitlist_entries w SET first_visit_at = {FIRST.format(entry="w")}
-    WHERE w.entry_id IN (SELECT entry_id FROM new_rows);
-    RETURN NULL;
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    UPDATE waitlist_entries w SET first_visit_at = {FIRST.format(entry="w")}
-    WHERE w.client_id IN (SELECT client_id FROM new_rows n WHERE {VISIT.format(row="n")});
+    SELECT array_agg(DISTINCT client_id) INTO touched FROM new_rows;
+  ELSIF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT client_id) INTO touched
+    FROM new_rows n WHERE {VISIT.format(row="n")};
   ELSIF TG_OP = 'DELETE' THEN
-    UPDATE waitlist_entries w SET first_visit_at = {FIRST.format(entry="w")}
-    WHERE w.client_id IN (SELECT client_id FROM old_rows o WHERE {VISIT.format(row="o")});
+    SELECT array_agg(DISTINCT client_id) INTO touched
+    FROM old_rows o WHERE {VISIT.format(row="o")};
   ELSE
-    UPDATE waitlist_entries w SET first_visit_at = {FIRST.format(entry="w")}
-    WHERE w.client_id IN (
-      SELECT unnest(ARRAY[o.client_id, n.client_id])
+    SELECT array_agg(DISTINCT c) INTO touched FROM (
+      SELECT unnest(ARRAY[o.client_id, n.client_id]) AS c
       FROM old_rows o FULL JOIN new_rows n ON n.appointment_id = o.appointment_id
       WHERE ((o.appointment_id IS NOT NULL AND {VISIT.format(row="o")})
              OR (n.appointment_id IS NOT NULL AND {VISIT.format(row="n")}))
         AND (o.appointment_id IS NULL OR n.appointment_id IS NULL
              OR (o.client_id, o.start_at, o.status, o.service)
-                IS DISTINCT FROM (n.client_id, n.start_at, n.status, n.service)));
+                IS DISTINCT FROM (n.client_id, n.start_at, n.status, n.service))
+    ) AS moved WHERE c IS NOT NULL;
   END IF;
+  IF touched IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM 1 FROM clients WHERE client_id = ANY (touched) ORDER BY client_id FOR NO KEY UPDATE;
+  UPDATE waitlist_entries w SET first_visit_at = {FIRST.format(entry="w")}
+  WHERE w.client_id = ANY (touched) AND {CHANGED};
   RETURN NULL;
 END $$
 """
