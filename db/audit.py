@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
@@ -98,13 +97,8 @@ def search(
         conditions.append(AuditEntry.client_ids.contains(client_id))
     columns = [c for c in AuditEntry.__table__.c if with_clients or c.name != "client_ids"]
     query = select(*columns).where(*conditions).order_by(AuditEntry.id.desc())
-    return pd.DataFrame(
-        conn.execute(query.limit(limit)).mappings().all(), columns=columns_of(columns)
-    )
-
-
-def columns_of(columns: Iterable[Any]) -> list[str]:
-    return [column.name for column in columns]
+    rows = conn.execute(query.limit(limit)).mappings().all()
+    return pd.DataFrame(rows, columns=[column.name for column in columns])
 
 
 def client_heads(conn: Connection, ids: Iterable[int], shown: int) -> dict[int, tuple[str, int]]:

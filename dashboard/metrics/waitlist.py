@@ -56,7 +56,6 @@ WAITLIST_KEYS = (
 KEYS: tuple[str, ...] = (*WAITLIST_KEYS, "third_next_available_days")
 ZERO_KEYS: frozenset[str] = frozenset({"waitlist_open", "waitlist_over_target"})
 COUNT_KEYS = ZERO_KEYS
-EPOCH = dt.date(1970, 1, 1)
 # With a clinician filter the waitlist says nothing (waiting clients have no clinician yet).
 NO_WAITLIST: dict[str, Any] = dict.fromkeys(WAITLIST_KEYS)
 
@@ -122,7 +121,7 @@ def open_waits_on(
     counts = np.array([int(row[3]) for row in rows], dtype=np.int64)
     found: dict[dt.date, list[tuple[str, int, int]]] = {}
     for day in days_:
-        number = (day - EPOCH).days
+        number = day_number(day)
         open_ = (referred <= number) & (resolved > number)  # open_entry_condition
         found[day] = list(
             zip(
