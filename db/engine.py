@@ -3,14 +3,46 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.meta import data_version
+
 SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+# Threads that run a request's reads side by side (``Database.read_together``). The drivers
+# release the GIL while a query runs, so on two cores two reads take little longer than one.
+READ_THREADS = min(4, os.cpu_count() or 1)
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+_in_pool = threading.local()
+
+
+def _read_pool() -> ThreadPoolExecutor:
+    """This process's pool (made afresh in a forked worker: threads do not survive a fork)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="careboard-read")
+            _pool = (os.getpid(), pool)
+        return _pool[1]
+
+
+def _pooled(read: Callable[[], Any]) -> Any:
+    _in_pool.active = True
+    try:
+        return read()
+    finally:
+        _in_pool.active = False
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -117,6 +149,37 @@ class Database:
         """A connection for queries; the transaction is rolled back at the end."""
         with self.read_engine.connect() as conn:
             yield conn
+
+    def read_together(self, *reads: Callable[[Connection], Any]) -> list[Any]:
+        """The results of ``reads``, run side by side, each on a connection of its own, and all
+        on one state of the data.
+
+        Each connection reads the data version first, which fixes its snapshot (a WAL read
+        transaction on SQLite, REPEATABLE READ on PostgreSQL). Every import and write bumps the
+        version in its own transaction, so equal versions mean the reads saw the same data;
+        when a write landed between two snapshots, the reads are made again on one connection.
+        Inside a pooled read, or with one thread, they run one after another on one connection.
+        """
+        if len(reads) < 2 or READ_THREADS < 2 or getattr(_in_pool, "active", False):
+            return self._read_in_turn(reads)
+        pool = _read_pool()
+        futures: list[Future[tuple[int, Any]]] = [
+            pool.submit(_pooled, lambda read=read: self._read_at_version(read))
+            for read in reads[1:]
+        ]
+        results = [self._read_at_version(reads[0])] + [f.result() for f in futures]
+        if len({version for version, _ in results}) > 1:
+            return self._read_in_turn(reads)
+        return [result for _, result in results]
+
+    def _read_at_version(self, read: Callable[[Connection], Any]) -> tuple[int, Any]:
+        with self.read() as conn:
+            version = data_version(conn)
+            return version, read(conn)
+
+    def _read_in_turn(self, reads: Sequence[Callable[[Connection], Any]]) -> list[Any]:
+        with self.read() as conn:
+            return [read(conn) for read in reads]
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

@@ -37,12 +37,17 @@ def _named(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def show_continuity(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values)
     rules = ctx.rules
-    with ctx.db.read() as conn:
-        dist = director.score_distribution(conn, period, filters, rules)
-        groups = continuity.compute_many(conn, period, filters, rules, ("clinician", "program"))
-        cohorts = director.cohort_rates(conn, director.trend_period(period, 183), filters, rules)
-        feedback = engagement.compute(conn, period, filters, rules, by="clinician")
-        names = director.clinician_names(conn)
+    groups, dist, feedback, cohorts, names = ctx.db.read_together(
+        lambda conn: continuity.compute_many(
+            conn, period, filters, rules, ("clinician", "program")
+        ),
+        lambda conn: director.score_distribution(conn, period, filters, rules),
+        lambda conn: engagement.compute(conn, period, filters, rules, by="clinician"),
+        lambda conn: director.cohort_rates(
+            conn, director.trend_period(period, 183), filters, rules
+        ),
+        director.clinician_names,
+    )
     by_clinician, by_program = groups["clinician"], groups["program"]
     programs = by_program.reset_index().rename(columns={"program": "name"})
     used = feedback[feedback["feedback_rate"].notna()]

@@ -1,0 +1,148 @@
+"""Database.read_together: reads side by side on their own connections, all on one state of
+the data, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import Connection, func, select
+
+from db import engine as engine_module
+from db.engine import Database
+from db.meta import bump_data_version
+from db.models import Client
+from tests.factory import Practice
+
+WAIT_S = 20
+
+
+def _clients(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(Client)).scalar_one()
+
+
+def _add_client(db: Database, practice: Practice, name: str) -> None:
+    """A new client, and a bump of the data version, as every careboard write makes."""
+    practice.client(name)
+    with db.write() as session:
+        bump_data_version(session)
+
+
+@pytest.fixture
+def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "READ_THREADS", 2)
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_reads_run_on_their_own_threads_and_come_back_in_order(
+    db: Database, practice: Practice
+) -> None:
+    practice.client("A")
+    threads: list[str] = []
+
+    def read(tag: str):  # type: ignore[no-untyped-def]
+        def run(conn: Connection) -> tuple[str, int]:
+            threads.append(threading.current_thread().name)
+            return tag, _clients(conn)
+
+        return run
+
+    assert db.read_together(read("first"), read("second"), read("third")) == [
+        ("first", 1),
+        ("second", 1),
+        ("third", 1),
+    ]
+    # The caller runs the first read itself; the others go to the pool's threads.
+    assert threads.count(threading.current_thread().name) == 1
+    assert sum(name.startswith("careboard-read") for name in threads) == 2
+
+
+def test_with_one_thread_the_reads_share_one_connection(
+    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "READ_THREADS", 1)
+    seen: list[Connection] = []
+    db.read_together(seen.append, seen.append)
+    assert len(seen) == 2 and seen[0] is seen[1]
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_write_between_the_snapshots_makes_the_reads_again_on_one_state(
+    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first read commits a new client after its own snapshot and before the second read's
+    (held back behind a blocker in a one-thread pool): the two saw different data, so both are
+    read again, together, and agree."""
+    practice.client("A")
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
+    written = threading.Event()
+    pool.submit(written.wait, WAIT_S)
+    calls = {"first": 0, "second": 0}
+
+    def first(conn: Connection) -> int:
+        calls["first"] += 1
+        seen = _clients(conn)
+        if calls["first"] == 1:
+            _add_client(db, practice, "B")
+            written.set()
+        return seen
+
+    def second(conn: Connection) -> int:
+        calls["second"] += 1
+        return _clients(conn)
+
+    try:
+        assert db.read_together(first, second) == [2, 2]
+        assert calls == {"first": 2, "second": 2}
+    finally:
+        written.set()
+        pool.shutdown()
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_equal_versions_keep_the_first_results(db: Database, practice: Practice) -> None:
+    """A write that does not finish before both snapshots are taken changes nothing read."""
+    practice.client("A")
+    calls: list[str] = []
+
+    def read(tag: str):  # type: ignore[no-untyped-def]
+        def run(conn: Connection) -> int:
+            calls.append(tag)
+            return _clients(conn)
+
+        return run
+
+    assert db.read_together(read("a"), read("b")) == [1, 1]
+    assert sorted(calls) == ["a", "b"]
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_read_together_inside_a_pooled_read_runs_in_turn(
+    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every pool thread busy, a nested call that waited on the pool would never end."""
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
+
+    def nested(conn: Connection) -> list[int]:
+        return db.read_together(_clients, _clients)
+
+    outcome: list[object] = []
+    caller = threading.Thread(
+        target=lambda: outcome.append(db.read_together(_clients, nested)), daemon=True
+    )
+    caller.start()
+    caller.join(WAIT_S)
+    pool.shutdown(wait=False)
+    assert outcome == [[0, [0, 0]]]
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_an_error_in_a_pooled_read_reaches_the_caller(db: Database) -> None:
+    def broken(conn: Connection) -> None:
+        raise LookupError("no such figure")
+
+    with pytest.raises(LookupError, match="no such figure"):
+        db.read_together(_clients, broken)
