@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.figures.caseloads import _height
-from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, clinician_bar, empty_figure, side_by_side
 from dashboard.format import count, number, pct
 
 SCORE_NAMES = {"upc": "UPC", "coc": "COC", "secon": "SECON"}
@@ -18,28 +17,27 @@ def score_histograms(distribution: pd.DataFrame) -> go.Figure:
     """Clients per tenth of each score, side by side."""
     if distribution.empty or distribution["clients"].sum() == 0:
         return empty_figure("No client had two or more visits in this period")
-    figure = make_subplots(
-        rows=1, cols=3, subplot_titles=list(SCORE_NAMES.values()), shared_yaxes=True
-    )
+    traces = []
     for col, (measure, name) in enumerate(SCORE_NAMES.items(), start=1):
         rows = distribution[distribution["measure"] == measure]
-        labels = [f"{number(a, 1)}+" for a in rows["bin_start"]]
-        figure.add_trace(
+        axis = "" if col == 1 else str(col)
+        traces.append(
             go.Bar(
-                x=labels,
+                x=[f"{number(a, 1)}+" for a in rows["bin_start"]],
                 y=rows["clients"],
                 name=name,
                 marker_color=SCORE_COLORS[measure],
                 text=[count(v) for v in rows["clients"]],
                 hovertemplate=name + " %{x}: %{text} clients<extra></extra>",
                 textposition="none",
-            ),
-            row=1,
-            col=col,
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+            )
         )
-    figure.update_layout(template=TEMPLATE, height=300, showlegend=False, bargap=0.05)
-    figure.update_yaxes(title_text="Clients", row=1, col=1)
-    return figure
+    layout = side_by_side(list(SCORE_NAMES.values()), [1, 1, 1])
+    layout["yaxis"]["title"] = {"text": "Clients"}
+    layout.update(template=TEMPLATE, height=300, showlegend=False, bargap=0.05)
+    return go.Figure(data=traces, layout=layout)
 
 
 def group_scores(frame: pd.DataFrame, label: str, *, clickable: bool = False) -> go.Figure:
@@ -54,6 +52,7 @@ def group_scores(frame: pd.DataFrame, label: str, *, clickable: bool = False) ->
             "barmode": "group",
             "height": _height(len(known)),
             "margin": {"l": 150, "r": 24, "t": 40, "b": 40},
+            "xaxis": {"range": [0, 1]},
             "yaxis": {"autorange": "reversed", "automargin": True},
             "title": {"text": f"Mean continuity by {label}", "font": {"size": 13}},
             "legend": {"orientation": "h", "y": -0.08, "yanchor": "top"},
@@ -73,7 +72,6 @@ def group_scores(frame: pd.DataFrame, label: str, *, clickable: bool = False) ->
                 textposition="none",
             )
         )
-    figure.update_xaxes(range=[0, 1])
     return figure
 
 
@@ -88,7 +86,15 @@ def cohort_lines(cohorts: pd.DataFrame, keys: list[str], period_label: str) -> g
     """Rates by month (or week) of the cohort's start."""
     if cohorts.empty or cohorts[keys].isna().all().all():
         return empty_figure("No cohort is old enough to judge yet")
-    figure = go.Figure(layout={"template": TEMPLATE, "height": 300, "hovermode": "x unified"})
+    figure = go.Figure(
+        layout={
+            "template": TEMPLATE,
+            "height": 300,
+            "hovermode": "x unified",
+            "xaxis": {"title": {"text": period_label}},
+            "yaxis": {"tickformat": ".0%", "range": [0, 1.05]},
+        }
+    )
     for key in keys:
         name, color = COHORT_NAMES[key]
         figure.add_trace(
@@ -102,8 +108,6 @@ def cohort_lines(cohorts: pd.DataFrame, keys: list[str], period_label: str) -> g
                 hovertemplate="%{text}",
             )
         )
-    figure.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    figure.update_xaxes(title_text=period_label)
     return figure
 
 
@@ -111,27 +115,17 @@ def feedback_by_clinician(frame: pd.DataFrame) -> go.Figure:
     """Feedback collection rate per clinician, low-alliance sessions as labelled markers."""
     if frame.empty:
         return empty_figure()
-    figure = make_subplots(
-        rows=1,
-        cols=2,
-        shared_yaxes=True,
-        column_widths=[0.65, 0.35],
-        subplot_titles=["Feedback collected (SRS or ORS)", "Low-alliance sessions"],
-    )
-    figure.add_trace(
-        clinician_bar(frame, "feedback_rate", "Feedback rate", PALETTE[0], pct), row=1, col=1
-    )
-    figure.add_trace(
-        clinician_bar(frame, "low_alliance_sessions", "Low-alliance sessions", PALETTE[1], count),
-        row=1,
-        col=2,
-    )
-    figure.update_layout(
+    rate = clinician_bar(frame, "feedback_rate", "Feedback rate", PALETTE[0], pct)
+    low = clinician_bar(
+        frame, "low_alliance_sessions", "Low-alliance sessions", PALETTE[1], count
+    ).update(xaxis="x2", yaxis="y2")
+    layout = side_by_side(["Feedback collected (SRS or ORS)", "Low-alliance sessions"], [65, 35])
+    layout["xaxis"].update(tickformat=".0%", range=[0, 1.15])
+    layout["yaxis"]["autorange"] = "reversed"
+    layout.update(
         template=TEMPLATE,
         height=_height(len(frame)),
         showlegend=False,
         margin={"l": 150, "r": 40, "t": 40, "b": 40},
-        yaxis={"autorange": "reversed"},
     )
-    figure.update_xaxes(tickformat=".0%", range=[0, 1.15], row=1, col=1)
-    return figure
+    return go.Figure(data=[rate, low], layout=layout)

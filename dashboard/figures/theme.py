@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -39,6 +39,38 @@ def empty_figure(message: str = "No data for these filters") -> go.Figure:
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
     return figure
+
+
+def side_by_side(titles: Sequence[str], widths: Sequence[float]) -> dict[str, Any]:
+    """Layout keys for panels side by side on one shared y axis, each titled: the axes and
+    titles ``make_subplots(rows=1, cols=n, shared_yaxes=True)`` lays out, given to the figure
+    at once (make_subplots and updates by path cost ~40 ms a figure). Panel ``i`` (from 1)
+    plots on axes ``x{i}``/``y{i}`` (``x``/``y`` for the first)."""
+    spacing = 0.2 / len(widths)
+    share = (1 - spacing * (len(widths) - 1)) / sum(widths)
+    layout: dict[str, Any] = {"annotations": []}
+    left = 0.0
+    for i, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
+        suffix = "" if i == 1 else str(i)
+        right = left + width * share
+        layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": [left, right]}
+        shared = {} if i == 1 else {"matches": "y", "showticklabels": False}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [0.0, 1.0], **shared}
+        layout["annotations"].append(
+            {
+                "text": title,
+                "x": (left + right) / 2,
+                "xref": "paper",
+                "xanchor": "center",
+                "y": 1.0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
+            }
+        )
+        left = right + spacing
+    return layout
 
 
 # A bar chart with more bars than this carries their values in the hover only (and the page's
