@@ -12,7 +12,7 @@ import dataclasses
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -90,6 +90,26 @@ def area_values(
         for area in areas:
             values.update(_first_row(area.compute(conn, period, filters, rules), area.KEYS))
     return values
+
+
+# Areas whose figures share reads (``shared_reads``): one period's appointment sums.
+SHARING: tuple[tuple[ModuleType, ...], ...] = ((utilization, attendance),)
+
+
+def area_reads(
+    period: Period, filters: Filters, rules: Rules, areas: Sequence[ModuleType]
+) -> list[Callable[[Connection], dict[str, Any]]]:
+    """``area_values`` of ``areas`` as separate reads, to run side by side
+    (``Database.read_together``), the areas that share reads in one; their results together
+    (a dict union) are ``area_values``."""
+    parts: list[tuple[ModuleType, ...]] = []
+    for area in areas:
+        sharing = next((group for group in SHARING if area in group), (area,))
+        if not any(area in part for part in parts):
+            parts.append(tuple(a for a in sharing if a in areas))
+    return [
+        lambda conn, part=part: area_values(conn, period, filters, rules, part) for part in parts
+    ]
 
 
 def _complete(
@@ -234,6 +254,8 @@ __all__ = [
     "ALL_KEYS",
     "AREAS",
     "ZERO_KEYS",
+    "area_reads",
+    "area_values",
     "breakdown",
     "build_report",
     "clinician_rows",

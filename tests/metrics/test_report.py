@@ -98,6 +98,23 @@ def test_practice_metrics_are_plain_values(practice: Practice) -> None:
     assert all(type(v) in (int, float, type(None)) for v in values.values())
 
 
+def test_area_reads_side_by_side_make_the_practice_metrics(practice: Practice) -> None:
+    """Utilization and attendance share a read, so they stay one read; the others are one
+    each. Run side by side on their own connections, their union is the practice's values."""
+    build_practice(practice)
+    reads = report.area_reads(MARCH, Filters(), RULES, report.AREAS)
+    assert len(reads) == len(report.AREAS) - 1
+    together = practice.db.read_together(*reads)
+    assert [list(part)[0] for part in together][:2] == ["available_hours", "active_caseload"]
+    merged = {key: value for part in together for key, value in part.items()}
+    with practice.db.read() as conn:
+        assert merged == report.practice_metrics(conn, MARCH, Filters(), RULES)
+    # Asked for attendance alone, it is read alone.
+    (alone,) = report.area_reads(MARCH, Filters(), RULES, [metrics.attendance])
+    with practice.db.read() as conn:
+        assert list(alone(conn)) == list(metrics.attendance.KEYS)
+
+
 def _expected_row(conn, filters: Filters) -> dict:  # type: ignore[no-untyped-def]
     return report.practice_metrics(conn, MARCH, filters, RULES)
 
