@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -21,6 +21,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 
 # Threads that run a request's reads side by side (``Database.read_together``). The drivers
 # release the GIL while a query runs, so on two cores two reads take little longer than one.
+T = TypeVar("T")
 READ_THREADS = min(4, os.cpu_count() or 1)
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
@@ -43,6 +44,42 @@ def _pooled(read: Callable[[], Any]) -> Any:
         return read()
     finally:
         _in_pool.active = False
+
+
+# The execution option that marks a connection of ``Database.read``: read-only, so a read beside
+# it on another connection sees the same data once both are at the same data version.
+READ_OPTION = "careboard_read"
+
+
+def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[], T]:
+    """Start ``read`` on a connection of its own, beside ``conn``, and return a function that
+    gives its result, as read at ``conn``'s state of the data.
+
+    The other connection reads the data version first (fixing its snapshot) and ``conn``'s is
+    read now; a write committed between the two snapshots makes the read again on ``conn``
+    when the result is asked for. Only beside a connection of ``Database.read`` (one with
+    uncommitted writes would see data no other connection sees), outside the pool and with two
+    threads or more; otherwise the read is made on ``conn`` when its result is asked for."""
+    if (
+        READ_THREADS < 2
+        or getattr(_in_pool, "active", False)
+        or not conn.get_execution_options().get(READ_OPTION)
+    ):
+        return lambda: read(conn)
+    version = data_version(conn)
+    engine = conn.engine
+
+    def beside() -> tuple[int, T]:
+        with engine.connect() as other:
+            return data_version(other), read(other)
+
+    future = _read_pool().submit(_pooled, beside)
+
+    def result() -> T:
+        found, value = future.result()
+        return value if found == version else read(conn)
+
+    return result
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -148,38 +185,17 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A connection for queries; the transaction is rolled back at the end."""
         with self.read_engine.connect() as conn:
+            conn.execution_options(**{READ_OPTION: True})
             yield conn
 
     def read_together(self, *reads: Callable[[Connection], Any]) -> list[Any]:
-        """The results of ``reads``, run side by side, each on a connection of its own, and all
-        on one state of the data.
-
-        Each connection reads the data version first, which fixes its snapshot (a WAL read
-        transaction on SQLite, REPEATABLE READ on PostgreSQL). Every import and write bumps the
-        version in its own transaction, so equal versions mean the reads saw the same data;
-        when a write landed between two snapshots, the reads are made again on one connection.
-        Inside a pooled read, or with one thread, they run one after another on one connection.
-        """
-        if len(reads) < 2 or READ_THREADS < 2 or getattr(_in_pool, "active", False):
-            return self._read_in_turn(reads)
-        pool = _read_pool()
-        futures: list[Future[tuple[int, Any]]] = [
-            pool.submit(_pooled, lambda read=read: self._read_at_version(read))
-            for read in reads[1:]
-        ]
-        results = [self._read_at_version(reads[0])] + [f.result() for f in futures]
-        if len({version for version, _ in results}) > 1:
-            return self._read_in_turn(reads)
-        return [result for _, result in results]
-
-    def _read_at_version(self, read: Callable[[Connection], Any]) -> tuple[int, Any]:
+        """The results of ``reads``, run side by side, all at one state of the data: the first
+        on a read connection here, the others beside it (``read_beside``), each on a
+        connection of its own when it can."""
         with self.read() as conn:
-            version = data_version(conn)
-            return version, read(conn)
-
-    def _read_in_turn(self, reads: Sequence[Callable[[Connection], Any]]) -> list[Any]:
-        with self.read() as conn:
-            return [read(conn) for read in reads]
+            pending = [read_beside(conn, read) for read in reads[1:]]
+            first = [read(conn) for read in reads[:1]]
+            return first + [result() for result in pending]
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

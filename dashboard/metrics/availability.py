@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -43,6 +44,7 @@ from dashboard.metrics.common import (
 from dashboard.metrics.grouping import raw_rows
 from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import epoch_second, second_text
+from db.engine import read_beside
 from db.models import Appointment, Availability, Clinician, TimeOff
 
 INTERVAL_COLUMNS = ["clinician_id", "location", "start_at", "end_at"]
@@ -667,6 +669,18 @@ def _search(
     first_day, last_day = int(search.first_day.min()), int(search.last_day.max())
     if first_day > last_day:
         return search
+    # Many as-ofs read every day between the first and the last of them (``dense``): that read
+    # needs no slot, so it starts now, in two halves, beside the slot building below.
+    last_as_of_day = int(search.first_day.max())
+    dense_reads = []
+    if len(search.as_ofs) >= DENSE_AS_OFS and last_as_of_day > first_day:
+        middle = (first_day + last_as_of_day) // 2
+        for low, high in ((first_day, middle), (middle, last_as_of_day)):
+            if low < high:
+                halves = [(None, low, high)]
+                dense_reads.append(
+                    read_beside(conn, lambda c, r=halves: _held_in_days(c, r, filters, rules))
+                )
     availability = _availability(
         conn,
         EPOCH_DAY + dt.timedelta(days=first_day),
@@ -694,18 +708,21 @@ def _search(
     def read_cells(fresh: np.ndarray, reads: list[tuple[list[str] | None, int, int]]) -> None:
         """Read the held appointments of ``reads`` and settle each slot of the ``fresh``
         cells: open when no held appointment overlaps it."""
-        clinicians, busy_starts, busy_ends = _held_in_days(conn, reads, filters, rules)
+        settle(fresh, _held_in_days(conn, reads, filters, rules))
+
+    def settle(fresh: np.ndarray, held: tuple[np.ndarray, ...]) -> None:
+        clinicians, busy_starts, busy_ends = held
         shift = _group_codes(pd.Series(clinicians, dtype=object), search_index)
         taken = _merge(busy_starts + shift, busy_ends + shift)
         now = fresh[cells_of]
         is_open[now] = ~_overlapping(taken, keys[now], keys[now] + step)
         read[fresh] = True
 
-    last_as_of_day = int(search.first_day.max())
-    if len(search.as_ofs) >= DENSE_AS_OFS and last_as_of_day > first_day:
+    if dense_reads:
         dense = np.zeros(shape, dtype=bool)
         dense[:, : last_as_of_day - first_day] = has_slots[:, : last_as_of_day - first_day]
-        read_cells(dense, [(None, first_day, last_as_of_day)])
+        parts = [result() for result in dense_reads]
+        settle(dense, tuple(np.concatenate(columns) for columns in zip(*parts, strict=True)))
     offset, length = 0, FIRST_WINDOW_DAYS
     while not search.done.all():
         short = ~search.done
@@ -783,15 +800,27 @@ def third_next_available_at(
     return [search.frame(i) for i in range(len(search.as_ofs))]
 
 
-@dataclasses.dataclass(frozen=True)
 class _Searched:
-    filters: Filters
-    rules: Rules
-    frames: dict[dt.datetime, pd.DataFrame]
+    """The search of ``searched_together``: its as-ofs now, its frames when first asked for
+    (it may still be running beside the caller's reads)."""
+
+    def __init__(
+        self,
+        filters: Filters,
+        rules: Rules,
+        as_ofs: Collection[dt.datetime],
+        result: Callable[[], list[pd.DataFrame]],
+    ) -> None:
+        self.filters, self.rules, self.as_ofs = filters, rules, frozenset(as_ofs)
+        self._wanted, self._result = sorted(self.as_ofs), result
+
+    @functools.cached_property
+    def frames(self) -> dict[dt.datetime, pd.DataFrame]:
+        return dict(zip(self._wanted, self._result(), strict=True))
 
     def covers(self, as_ofs: Sequence[dt.datetime], filters: Filters, rules: Rules) -> bool:
         same = self.filters == filters and self.rules == rules
-        return same and all(as_of in self.frames for as_of in as_ofs)
+        return same and all(as_of in self.as_ofs for as_of in as_ofs)
 
 
 _SEARCHED: ContextVar[_Searched | None] = ContextVar("third_next_searched", default=None)
@@ -802,12 +831,16 @@ def searched_together(
     conn: Connection, as_ofs: Collection[dt.datetime], filters: Filters, rules: Rules
 ) -> Iterator[None]:
     """Within the block, third next available for any of ``as_ofs`` (with these filters and
-    rules) comes from one search made here: a page that needs the current value, the previous
-    period's and each week's searches once instead of once per caller (the search's cost is
-    mostly reading the days it shares between them)."""
+    rules) comes from one search started here: a page that needs the current value, the
+    previous period's and each week's searches once instead of once per caller (the search's
+    cost is mostly reading the days it shares between them). The search runs beside the
+    block's other reads (``read_beside``) until its result is first needed."""
     wanted = sorted(set(as_ofs))
-    frames = third_next_available_at(conn, wanted, filters, rules) if wanted else []
-    token = _SEARCHED.set(_Searched(filters, rules, dict(zip(wanted, frames, strict=True))))
+    if wanted:
+        result = read_beside(conn, lambda c: third_next_available_at(c, wanted, filters, rules))
+    else:
+        result = list
+    token = _SEARCHED.set(_Searched(filters, rules, wanted, result))
     try:
         yield
     finally:

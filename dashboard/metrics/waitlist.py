@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -43,6 +44,7 @@ from dashboard.metrics.grouping import (
 )
 from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
+from db.engine import read_beside
 from db.models import Clinician, WaitlistEntry
 from db.timeutil import day_start
 
@@ -194,13 +196,16 @@ def _read_intake_waits(
     return _waits_by_week(_read_intake_days(conn, period, filters), period)
 
 
-@dataclasses.dataclass(frozen=True)
 class _IntakeDays:
-    """One ``_read_intake_days`` over a span of periods, as of the latest of their as-ofs."""
+    """One ``_read_intake_days`` over a span of periods, as of the latest of their as-ofs; its
+    rows when first asked for (the read may still be running beside the caller's)."""
 
-    span: Period
-    filters: Filters
-    rows: list[tuple]
+    def __init__(self, span: Period, filters: Filters, rows: Callable[[], list[tuple]]) -> None:
+        self.span, self.filters, self._rows = span, filters, rows
+
+    @functools.cached_property
+    def rows(self) -> list[tuple]:
+        return self._rows()
 
     def covers(self, period: Period, filters: Filters) -> bool:
         """Whether the span's rows are the period's own: its days inside the span, and its
@@ -222,14 +227,16 @@ def intake_waits_together(
 ) -> Iterator[None]:
     """Within the block, times to intake of any period that the span of ``periods`` covers
     come from one read (the overview's period, the one before it and the trend's weeks: one
-    range of the first-visit index over the span instead of one per period and week)."""
+    range of the first-visit index over the span instead of one per period and week), made
+    beside the block's other reads (``read_beside``) until first needed."""
     if not periods or filters.clinician:
         yield
         return
     span = Period(
         min(p.start for p in periods), max(p.end for p in periods), max(p.as_of for p in periods)
     )
-    token = _TOGETHER.set(_IntakeDays(span, filters, _read_intake_days(conn, span, filters)))
+    rows = read_beside(conn, lambda c: _read_intake_days(c, span, filters))
+    token = _TOGETHER.set(_IntakeDays(span, filters, rows))
     try:
         yield
     finally:

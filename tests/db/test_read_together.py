@@ -3,6 +3,7 @@ the data, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,12 +69,12 @@ def test_with_one_thread_the_reads_share_one_connection(
 
 
 @pytest.mark.usefixtures("two_threads")
-def test_a_write_between_the_snapshots_makes_the_reads_again_on_one_state(
+def test_a_write_between_the_snapshots_makes_the_later_read_again_on_the_first_state(
     db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first read commits a new client after its own snapshot and before the second read's
-    (held back behind a blocker in a one-thread pool): the two saw different data, so both are
-    read again, together, and agree."""
+    (held back behind a blocker in a one-thread pool): the second saw other data, so it is read
+    again on the first read's connection, and both give the first state."""
     practice.client("A")
     pool = ThreadPoolExecutor(1)
     monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
@@ -84,9 +85,8 @@ def test_a_write_between_the_snapshots_makes_the_reads_again_on_one_state(
     def first(conn: Connection) -> int:
         calls["first"] += 1
         seen = _clients(conn)
-        if calls["first"] == 1:
-            _add_client(db, practice, "B")
-            written.set()
+        _add_client(db, practice, "B")
+        written.set()
         return seen
 
     def second(conn: Connection) -> int:
@@ -94,8 +94,8 @@ def test_a_write_between_the_snapshots_makes_the_reads_again_on_one_state(
         return _clients(conn)
 
     try:
-        assert db.read_together(first, second) == [2, 2]
-        assert calls == {"first": 2, "second": 2}
+        assert db.read_together(first, second) == [1, 1]
+        assert calls == {"first": 1, "second": 2}
     finally:
         written.set()
         pool.shutdown()
@@ -146,3 +146,62 @@ def test_an_error_in_a_pooled_read_reaches_the_caller(db: Database) -> None:
 
     with pytest.raises(LookupError, match="no such figure"):
         db.read_together(_clients, broken)
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_read_beside_runs_on_another_connection_at_the_same_data(
+    db: Database, practice: Practice
+) -> None:
+    practice.client("A")
+    where: list[str] = []
+
+    def counted(conn: Connection) -> int:
+        where.append(threading.current_thread().name)
+        return _clients(conn)
+
+    with db.read() as conn:
+        result = engine_module.read_beside(conn, counted)
+        assert result() == 1
+    assert where[0].startswith("careboard-read")
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_write_before_the_read_beside_makes_it_again_on_the_callers_connection(
+    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller's snapshot is fixed before a write commits; the read beside starts after it
+    (held back behind a blocker in a one-thread pool), sees another version, and is made again
+    on the caller's connection: the caller's state of the data, one client."""
+    practice.client("A")
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
+    written = threading.Event()
+    where: list[str] = []
+
+    def counted(conn: Connection) -> int:
+        where.append(threading.current_thread().name)
+        return _clients(conn)
+
+    try:
+        pool.submit(written.wait, WAIT_S)
+        with db.read() as conn:
+            result = engine_module.read_beside(conn, counted)
+            _add_client(db, practice, "B")
+            written.set()
+            assert result() == 1
+        assert len(where) == 2 and where[1] == threading.current_thread().name
+    finally:
+        written.set()
+        pool.shutdown()
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_beside_a_connection_that_may_hold_writes_the_read_is_made_on_it(
+    db: Database, practice: Practice
+) -> None:
+    """A session's connection may hold uncommitted writes no other connection sees."""
+    with db.write() as session:
+        session.add(Client(client_id="K9", display_name="K9", intake_date=dt.date(2026, 1, 5)))
+        session.flush()
+        result = engine_module.read_beside(session.connection(), _clients)
+        assert result() == 1  # the new client, not yet committed
