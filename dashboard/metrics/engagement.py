@@ -65,6 +65,7 @@ from dashboard.metrics.sqlfn import (
     monday_of_week,
     start_day,
 )
+from db.engine import read_beside
 from db.models import Appointment, CareEvent, Client, VisitSequence
 from db.timeutil import day_start
 from db.vocab import FEEDBACK_LOW, FEEDBACK_SCORED
@@ -671,9 +672,11 @@ def practice_values(
     each of ``cohorts``, its cohort rates alone (from the same cohort queries)."""
     if not periods:
         return []
+    # Three reads of about the same size: two beside the caller's.
+    pending_rates = read_beside(conn, lambda c: _cohort_values(c, [*periods, *cohorts], filters))
+    pending_feedback = read_beside(conn, lambda c: _feedback_values(c, periods, filters))
     lost = lost_by_week(conn, periods, filters, rules)
-    rates = _cohort_values(conn, [*periods, *cohorts], filters)
-    feedback = _feedback_values(conn, periods, filters)
+    rates, feedback = pending_rates(), pending_feedback()
     values = [
         {"lost_to_follow_up": n, **c, **f} for n, c, f in zip(lost, rates, feedback, strict=False)
     ]
@@ -686,11 +689,9 @@ def practice_values(
 def _client_rows(
     conn: Connection, period: Period, filters: Filters, rules: Rules, by: str | None
 ) -> dict[Any, dict[str, Any]]:
-    return merge_groups(
-        _lost_to_follow_up(conn, period, filters, rules, by),
-        _early_engagement(conn, period, filters, by),
-        _fuh(conn, period, filters, by),
-    )
+    early = read_beside(conn, lambda c: _early_engagement(c, period, filters, by))
+    lost = _lost_to_follow_up(conn, period, filters, rules, by)
+    return merge_groups(lost, early(), _fuh(conn, period, filters, by))
 
 
 def compute(
@@ -698,14 +699,15 @@ def compute(
 ) -> pd.DataFrame:
     """Engagement keys for the practice (``by=None``) or per value of a dimension."""
     check_dimension(by)
-    feedback = _feedback(conn, period, filters, by)
+    pending_feedback = read_beside(conn, lambda c: _feedback(c, period, filters, by))
     if by == "modality":
         # Modality filters the feedback keys only; the client keys repeat under each modality.
         clients = _client_rows(conn, period, filters, rules, None).get(PRACTICE, {})
+        feedback = pending_feedback()
         modalities = repeat_for_modalities(conn, period, filters, clients)
         rows = merge_groups(modalities, {m: clients for m in feedback}, feedback)
     else:
-        rows = merge_groups(_client_rows(conn, period, filters, rules, by), feedback)
+        rows = merge_groups(_client_rows(conn, period, filters, rules, by), pending_feedback())
     if by is None:
         rows.setdefault(PRACTICE, {})
     return frame(rows, KEYS, ZERO_KEYS, by)
