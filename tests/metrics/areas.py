@@ -60,19 +60,19 @@ def assert_breakdown_matches(
 
 @contextmanager
 def grouped_plans(conn: Connection) -> Iterator[list[str]]:
-    """SQLite's query plan of each grouped statement run inside the block, filled as it ends
-    (none on PostgreSQL)."""
+    """SQLite's query plan of each grouped statement run inside the block, on ``conn`` or on a
+    connection beside it (``read_beside``), filled as it ends (none on PostgreSQL)."""
     statements: list[tuple[str, Any]] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         statements.append((statement, parameters))
 
     plans: list[str] = []
-    event.listen(conn, "before_cursor_execute", keep)
+    event.listen(conn.engine, "before_cursor_execute", keep)
     try:
         yield plans
     finally:
-        event.remove(conn, "before_cursor_execute", keep)
+        event.remove(conn.engine, "before_cursor_execute", keep)
     if conn.dialect.name == "sqlite":
         for statement, parameters in statements:
             if "GROUP BY" in statement:
