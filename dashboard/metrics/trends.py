@@ -30,10 +30,11 @@ from dashboard.metrics import (
     waitlist,
 )
 from dashboard.metrics.appointment_days import status_day_sums
-from dashboard.metrics.availability import searched_together
+from dashboard.metrics.availability import available_intervals, searched_together
 from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules
-from dashboard.metrics.grouping import DaySums, frame
+from dashboard.metrics.grouping import DaySums, frame, span_of
 from dashboard.metrics.report import ALL_KEYS, AREA_OF_KEY, AREAS, plain
+from db.engine import read_beside
 from db.timeutil import day_start
 
 DEFAULT_KEYS: tuple[str, ...] = (
@@ -275,6 +276,29 @@ def _rows(values: Sequence[Mapping[str, Any]], area: ModuleType, counts: frozens
     return [{key: plain(table[key].iloc[n]) for key in area.KEYS} for n in range(len(values))]
 
 
+def _start_beside(
+    conn: Connection,
+    every: Sequence[Period],
+    filters: Filters,
+    rules: Rules,
+    areas: Sequence[ModuleType],
+) -> dict[ModuleType, Callable[[], Any]]:
+    """The reads of ``_areas`` that need nothing from the others, started beside them
+    (``read_beside``): the available time of utilization, and the caseload's and tasks' counts
+    of every period."""
+    pending: dict[ModuleType, Callable[[], Any]] = {}
+    if utilization in areas and every:
+        span = span_of(every)
+        pending[utilization] = read_beside(
+            conn, lambda c: available_intervals(c, span.start, span.end, filters)
+        )
+    for area in (caseload, tasks):
+        if area in areas:
+            many = MANY_PERIODS[area][0]
+            pending[area] = read_beside(conn, lambda c, many=many: many(c, every, filters, rules))
+    return pending
+
+
 def _areas(
     conn: Connection,
     periods: Sequence[Period],
@@ -293,20 +317,27 @@ def _areas(
     values: list[dict[str, Any]] = [{} for _ in periods]
     weekly_frames: dict[ModuleType, pd.DataFrame] = {}
     wanted = {AREA_OF_KEY[key] for key in keys}
+    every = [*periods, *(week for _, week in weeks)]
+    pending = _start_beside(conn, every, filters, rules, areas)
     for area in areas:
         if area in MANY_PERIODS:
             many, counts = MANY_PERIODS[area]
-            every = [*periods, *(week for _, week in weeks)]
             if area in (utilization, attendance):
                 # One read of the appointments for both areas.
                 if appointments is None:
                     appointments = status_day_sums(conn, every, filters, rules)
-                found = area.practice_values(conn, every, filters, rules, appointments)
+                if area is utilization:
+                    intervals = pending[utilization]()
+                    found = utilization.practice_values(
+                        conn, every, filters, rules, appointments, intervals=intervals
+                    )
+                else:
+                    found = attendance.practice_values(conn, every, filters, rules, appointments)
             elif area is engagement:
                 found = engagement.practice_values(conn, every, filters, rules, cohorts=cohorts)
                 cohort_values = found[len(every) :]
             else:
-                found = many(conn, every, filters, rules)
+                found = pending[area]()
             for value, row in zip(values, _rows(found[: len(periods)], area, counts), strict=True):
                 value.update(row)
             rows = _by_week(found[len(periods) : len(every)], weeks)

@@ -56,15 +56,19 @@ def practice_values(
     filters: Filters,
     rules: Rules,
     by_day: DaySums | None = None,
+    *,
+    intervals: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     """The practice's keys for each period (its own as-of), from one read of the appointments
-    by day over all of them and one of the available time: the same totals as ``compute``."""
+    by day over all of them and one of the available time (``intervals``: read already, over
+    the periods' span): the same totals as ``compute``."""
     if not periods:
         return []
     if by_day is None:  # else read with the other appointment sums (trends)
         by_day = status_day_sums(conn, periods, filters, rules)
-    span = span_of(periods)
-    intervals = available_intervals(conn, span.start, span.end, filters)
+    if intervals is None:
+        span = span_of(periods)
+        intervals = available_intervals(conn, span.start, span.end, filters)
     # Each interval lies on one date: its epoch day.
     dates = intervals["start_at"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     values = []
