@@ -266,6 +266,9 @@ class Task(Base):
     __table_args__ = (
         CheckConstraint(_in("status", TASK_STATUSES), name="status_set"),
         Index(None, "status", "assignee"),
+        # Closed tasks newest first, of everyone or of one assignee (migration 0011).
+        Index("ix_tasks_completed_at", "completed_at"),
+        Index("ix_tasks_assignee_completed_at", "assignee", "completed_at"),
     )
 
 

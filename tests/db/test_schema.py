@@ -28,6 +28,8 @@ def test_expected_indexes_exist(db: Database) -> None:
     assert ("clinician_id", "start_at") in indexes
     assert ("client_id", "start_at") in indexes
     assert ("location",) in indexes
+    tasks = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("tasks")}
+    assert {("completed_at",), ("assignee", "completed_at")} <= tasks  # migration 0011
     if db.engine.dialect.name == "sqlite":
         with db.read() as conn:
             found = conn.execute(
