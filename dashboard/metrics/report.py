@@ -32,6 +32,7 @@ from dashboard.metrics import (
 from dashboard.metrics.common import Filters, Period, Rules, all_of, clinician_conditions, in_period
 from dashboard.metrics.grouping import DIMENSIONS
 from dashboard.metrics.shared import shared_reads
+from db.engine import read_beside
 from db.models import Appointment, Clinician
 
 AREAS: tuple[ModuleType, ...] = (
@@ -102,14 +103,20 @@ def area_reads(
     """``area_values`` of ``areas`` as separate reads, to run side by side
     (``Database.read_together``), the areas that share reads in one; their results together
     (a dict union) are ``area_values``."""
+    return [
+        lambda conn, part=part: area_values(conn, period, filters, rules, part)
+        for part in _sharing_parts(areas)
+    ]
+
+
+def _sharing_parts(areas: Sequence[ModuleType]) -> list[tuple[ModuleType, ...]]:
+    """``areas`` in parts to read side by side, the areas that share reads in one part."""
     parts: list[tuple[ModuleType, ...]] = []
     for area in areas:
         sharing = next((group for group in SHARING if area in group), (area,))
         if not any(area in part for part in parts):
             parts.append(tuple(a for a in sharing if a in areas))
-    return [
-        lambda conn, part=part: area_values(conn, period, filters, rules, part) for part in parts
-    ]
+    return parts
 
 
 def _complete(
@@ -155,8 +162,18 @@ def _grouped(
     group any of them found)."""
     if by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r}; expected one of {DIMENSIONS}")
-    with shared_reads():
-        frames = [(area, area.compute(conn, period, filters, rules, by=by)) for area in areas]
+
+    def compute(c: Connection, part: Sequence[ModuleType]) -> dict[ModuleType, pd.DataFrame]:
+        with shared_reads():
+            return {area: area.compute(c, period, filters, rules, by=by) for area in part}
+
+    # The parts side by side: each area's breakdown is its own set of reads.
+    first, *others = _sharing_parts(areas) or [()]
+    pending = [read_beside(conn, lambda c, part=part: compute(c, part)) for part in others]
+    computed = compute(conn, first)
+    for result in pending:
+        computed.update(result())
+    frames = [(area, computed[area]) for area in areas]
     keys = [key for area in areas for key in area.KEYS]
     if groups is None:
         found = {group for _, frame in frames for group in frame.index if group is not None}
