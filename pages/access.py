@@ -35,6 +35,7 @@ from dashboard.figures import access as fig
 from dashboard.metrics import access, director, waitlist
 from dashboard.metrics.definitions import GUIDES
 from dashboard.roles import DIRECTOR
+from db.engine import read_beside
 from db.vocab import WEEKDAYS
 
 dash.register_page(
@@ -119,10 +120,11 @@ def show_access(ctx: CallbackContext, *values: Any) -> tuple:
     is most of the page's work, and the waitlist need not wait for it."""
     period, filters = scoped_period_and_filters(ctx, values)
     rules = ctx.rules
-    with ctx.db.read() as conn:
-        daily = access.waitlist_daily(conn, period, filters, rules)
-        waits = access.open_waits(conn, period, filters, rules)
-        by_program = waitlist.compute(conn, period, filters, rules, by="program", third_next=False)
+    daily, waits, by_program = ctx.db.read_together(
+        lambda conn: access.waitlist_daily(conn, period, filters, rules),
+        lambda conn: access.open_waits(conn, period, filters, rules),
+        lambda conn: waitlist.compute(conn, period, filters, rules, by="program", third_next=False),
+    )
     return (
         fig.waitlist_trend(daily),
         fig.wait_distribution(waits, dict(rules.waitlist_target_days)),
@@ -179,12 +181,15 @@ def show_volume(ctx: CallbackContext, *values: Any) -> tuple:
     period, filters = scoped_period_and_filters(ctx, values[:-1])
     cell = values[-1]
     weekday, hour = cell if cell else (None, None)
+    rules = ctx.rules
     with ctx.db.read() as conn:
-        # One read of held appointments by clinician and time of the week serves both charts.
-        held = access.held_by_time_of_week(conn, period, filters, ctx.rules)
-        volume = access.visit_volume(conn, period, filters, ctx.rules, held)
+        # The open slots' search beside the read of held appointments by clinician and time
+        # of the week, which serves both charts.
+        slots = read_beside(conn, lambda c: access.active_open_slots(c, period, filters, rules))
+        held = access.held_by_time_of_week(conn, period, filters, rules)
+        volume = access.visit_volume(conn, period, filters, rules, held)
         by_clinician = access.time_of_week_by_clinician(
-            conn, period, filters, ctx.rules, weekday, hour, held
+            conn, period, filters, rules, weekday, hour, held, slots()
         )
         names = director.clinician_names(conn)
     by_clinician = by_clinician.assign(name=by_clinician["clinician_id"].map(names))

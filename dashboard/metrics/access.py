@@ -281,6 +281,25 @@ def visit_volume(
     return summed[VOLUME_COLUMNS].astype("int64")
 
 
+def active_open_slots(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> pd.DataFrame:
+    """The open slots (``open_slots``) of the active clinicians passing the filters in the
+    28 days from the period's as-of date."""
+    profiles = clinician_profiles(conn, filters)
+    active = list(profiles.loc[profiles["active"].astype(bool), "clinician_id"])
+    first = period.as_of_date
+    return open_slots(
+        conn,
+        first,
+        first + dt.timedelta(days=OPEN_SLOT_DAYS - 1),
+        period.as_of,
+        filters,
+        rules,
+        clinician_ids=active,
+    )
+
+
 def time_of_week_by_clinician(
     conn: Connection,
     period: Period,
@@ -289,10 +308,12 @@ def time_of_week_by_clinician(
     weekday: int | None = None,
     hour: int | None = None,
     held: pd.DataFrame | None = None,
+    slots: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per clinician counted: held appointments in the period and open slots (``open_slots``,
     active clinicians) in the 28 days from the as-of date, both at one weekday and start hour
-    when given. Clinicians with neither are left out. ``held``: as for ``visit_volume``."""
+    when given. Clinicians with neither are left out. ``held``: as for ``visit_volume``;
+    ``slots``: ``active_open_slots`` when already read."""
     if held is None:
         held = held_by_time_of_week(conn, period, filters, rules)
     at_time = np.ones(len(held), dtype=bool)
@@ -302,17 +323,8 @@ def time_of_week_by_clinician(
         at_time &= (held["hour"] == hour).to_numpy()
     booked = held[at_time].groupby("clinician_id")["appointments"].sum().to_dict()
     profiles = clinician_profiles(conn, filters)
-    active = list(profiles.loc[profiles["active"].astype(bool), "clinician_id"])
-    first = period.as_of_date
-    slots = open_slots(
-        conn,
-        first,
-        first + dt.timedelta(days=OPEN_SLOT_DAYS - 1),
-        period.as_of,
-        filters,
-        rules,
-        clinician_ids=active,
-    )
+    if slots is None:
+        slots = active_open_slots(conn, period, filters, rules)
     starts = slots["start_at"]
     keep = np.ones(len(slots), dtype=bool)
     if weekday is not None:
