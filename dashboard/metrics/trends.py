@@ -343,12 +343,24 @@ def _areas(
             rows = _by_week(found[len(periods) : len(every)], weeks)
             weekly_frames[area] = frame(rows, area.KEYS, counts, WEEK)
             continue
-        for value, period in zip(values, periods, strict=True):
-            found = area.compute(conn, period, filters, rules)
-            value.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
+        # Continuity's periods and weeks are reads of their own, side by side; the waitlist's
+        # read what the caller's block searched (``searched_together``), on this connection.
+        beside = read_beside if area is continuity else _in_turn
+        each_period = [
+            beside(conn, lambda c, a=area, p=period: a.compute(c, p, filters, rules))
+            for period in periods
+        ]
         if area in wanted and weeks:
             weekly_frames[area] = ALL_WEEKS[area](conn, window, filters, rules, weeks, keys)
+        for value, result in zip(values, each_period, strict=True):
+            found = result()
+            value.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
     return values, weekly_frames, cohort_values
+
+
+def _in_turn(conn: Connection, read: Callable[[Connection], Any]) -> Callable[[], Any]:
+    """``read`` on ``conn`` when its result is asked for (``read_beside``'s shape)."""
+    return lambda: read(conn)
 
 
 def periods_and_weeks(
