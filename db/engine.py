@@ -21,8 +21,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 
 # Threads that run a request's reads side by side (``Database.read_together``). The drivers
 # release the GIL while a query runs, so on two cores two reads take little longer than one.
+# CAREBOARD_READ_THREADS sets how many (1: every read on the request's own connection).
 T = TypeVar("T")
-READ_THREADS = min(4, os.cpu_count() or 1)
+READ_THREADS = int(os.environ.get("CAREBOARD_READ_THREADS") or min(4, os.cpu_count() or 1))
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
 _in_pool = threading.local()

@@ -39,6 +39,7 @@ from dashboard.metrics.definitions import DEFINITIONS, GUIDES
 from dashboard.metrics.report import area_reads, area_values
 from dashboard.metrics.trends import weekly
 from dashboard.roles import DIRECTOR
+from db.engine import read_beside
 
 dash.register_page(
     __name__,
@@ -168,22 +169,28 @@ def show_clinician(ctx: CallbackContext, *values: Any) -> tuple:
         raise dash.exceptions.PreventUpdate
     practice = Filters(None, filters.program, filters.location, filters.modality)
     rules = ctx.rules
-    # The practice's figures, by far the largest reads, area by area beside the clinician's.
-    profiles, mine, trend, scores, *everyone_parts = ctx.db.read_together(
-        lambda conn: director.clinician_profiles(conn, filters),
-        lambda conn: area_values(conn, period, filters, rules, OWN_AREAS),
-        lambda conn: weekly(conn, director.trend_period(period), filters, rules, TREND_KEYS),
-        lambda conn: director.score_distribution(conn, period, filters, rules),
-        *area_reads(period, practice, rules, PRACTICE_AREAS),
-    )
-    everyone = {key: value for part in everyone_parts for key, value in part.items()}
-    if profiles.empty:  # the program or location chosen is not the clinician's
-        return polite(
-            "This clinician is not in the program or location chosen: clear that filter "
-            "to see their figures.",
-            color="info",
-        )
+    # The profile first: a clinician outside the filters gets a message at once (never
+    # cached, so it must be quick), not after the page's figures. Then the practice's figures,
+    # by far the largest reads, area by area beside the clinician's, at the profile's state of
+    # the data.
+    with ctx.db.read() as conn:
+        profiles = director.clinician_profiles(conn, filters)
+        if profiles.empty:  # the program or location chosen is not the clinician's
+            return polite(
+                "This clinician is not in the program or location chosen: clear that filter "
+                "to see their figures.",
+                color="info",
+            )
+        reads = [
+            lambda c: weekly(c, director.trend_period(period), filters, rules, TREND_KEYS),
+            lambda c: director.score_distribution(c, period, filters, rules),
+            *area_reads(period, practice, rules, PRACTICE_AREAS),
+        ]
+        pending = [read_beside(conn, read) for read in reads]
+        mine = area_values(conn, period, filters, rules, OWN_AREAS)
+        trend, scores, *everyone_parts = [result() for result in pending]
     profile = profiles.iloc[0].to_dict()
+    everyone = {key: value for part in everyone_parts for key, value in part.items()}
     cards = dbc.Row(
         [
             dbc.Col(
