@@ -836,10 +836,14 @@ def searched_together(
     cost is mostly reading the days it shares between them). The search runs beside the
     block's other reads (``read_beside``) until its result is first needed."""
     wanted = sorted(set(as_ofs))
-    if wanted:
-        result = read_beside(conn, lambda c: third_next_available_at(c, wanted, filters, rules))
-    else:
-        result = list
+
+    def search(c: Connection) -> list[pd.DataFrame]:
+        # ``_search`` itself: in turn, on this thread, third_next_available_at would find the
+        # block's own unfinished search and ask it for its result.
+        found = _search(c, wanted, filters, rules)
+        return [found.frame(i) for i in range(len(found.as_ofs))]
+
+    result = read_beside(conn, search) if wanted else list
     token = _SEARCHED.set(_Searched(filters, rules, wanted, result))
     try:
         yield

@@ -20,6 +20,7 @@ from dashboard.metrics.availability import (
     third_next_available_at,
 )
 from dashboard.metrics.common import Filters, Period, Rules
+from db import engine as engine_module
 from db.engine import Database
 from tests.factory import Practice
 
@@ -110,9 +111,13 @@ def test_weekly_under_a_clinician_filter(built: Database) -> None:
     assert weekly["third_next_available_days"].tolist() == EXPECTED["C2"]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 def test_a_search_made_together_serves_the_as_ofs_it_covers(
-    built: Database, monkeypatch: pytest.MonkeyPatch
+    built: Database, monkeypatch: pytest.MonkeyPatch, threads: int
 ) -> None:
+    """With read threads the block's search runs beside the caller; with one it is made on the
+    caller's connection when first needed (it once asked itself for its own result there)."""
+    monkeypatch.setattr(engine_module, "READ_THREADS", threads)
     searches: list[int] = []
     search = availability._search
 
