@@ -65,6 +65,7 @@ def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[
         READ_THREADS < 2
         or getattr(_in_pool, "active", False)
         or not conn.get_execution_options().get(READ_OPTION)
+        or _in_memory(conn.engine)
     ):
         return lambda: read(conn)
     version = data_version(conn)
@@ -77,10 +78,24 @@ def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[
     future = _read_pool().submit(_pooled, beside)
 
     def result() -> T:
+        # Not started yet (the threads busy with other requests' reads): made here, at once.
+        if future.cancel():
+            return read(conn)
         found, value = future.result()
         return value if found == version else read(conn)
 
     return result
+
+
+def _in_memory(engine: Engine) -> bool:
+    """An in-memory SQLite database: each thread's connection is a database of its own."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return False
+    database = url.database or ""
+    return (
+        database in ("", ":memory:") or "mode=memory" in database or "mode=memory" in str(url.query)
+    )
 
 
 class SchemaOutOfDate(RuntimeError):

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, select
 from db import engine as engine_module
 from db.engine import Database
 from db.meta import bump_data_version
-from db.models import Client
+from db.models import Base, Client, Meta
 from tests.factory import Practice
 
 WAIT_S = 20
@@ -82,15 +82,19 @@ def test_a_write_between_the_snapshots_makes_the_later_read_again_on_the_first_s
     pool.submit(written.wait, WAIT_S)
     calls = {"first": 0, "second": 0}
 
+    began = threading.Event()
+
     def first(conn: Connection) -> int:
         calls["first"] += 1
         seen = _clients(conn)
         _add_client(db, practice, "B")
         written.set()
+        began.wait(WAIT_S)  # the second has started beside (else it would be made here)
         return seen
 
     def second(conn: Connection) -> int:
         calls["second"] += 1
+        began.set()
         return _clients(conn)
 
     try:
@@ -155,14 +159,18 @@ def test_a_read_beside_runs_on_another_connection_at_the_same_data(
     practice.client("A")
     where: list[str] = []
 
+    began = threading.Event()
+
     def counted(conn: Connection) -> int:
         where.append(threading.current_thread().name)
+        began.set()
         return _clients(conn)
 
     with db.read() as conn:
         result = engine_module.read_beside(conn, counted)
+        began.wait(WAIT_S)  # started beside (one not started yet is made by the caller)
         assert result() == 1
-    assert where[0].startswith("careboard-read")
+    assert where == [where[0]] and where[0].startswith("careboard-read")
 
 
 @pytest.mark.usefixtures("two_threads")
@@ -178,8 +186,11 @@ def test_a_write_before_the_read_beside_makes_it_again_on_the_callers_connection
     written = threading.Event()
     where: list[str] = []
 
+    began = threading.Event()
+
     def counted(conn: Connection) -> int:
         where.append(threading.current_thread().name)
+        began.set()
         return _clients(conn)
 
     try:
@@ -188,6 +199,7 @@ def test_a_write_before_the_read_beside_makes_it_again_on_the_callers_connection
             result = engine_module.read_beside(conn, counted)
             _add_client(db, practice, "B")
             written.set()
+            began.wait(WAIT_S)
             assert result() == 1
         assert len(where) == 2 and where[1] == threading.current_thread().name
     finally:
@@ -205,3 +217,39 @@ def test_beside_a_connection_that_may_hold_writes_the_read_is_made_on_it(
         session.flush()
         result = engine_module.read_beside(session.connection(), _clients)
         assert result() == 1  # the new client, not yet committed
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_read_not_started_when_asked_for_is_made_on_the_callers_connection(
+    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read threads busy with other requests' reads: the caller does not queue behind
+    them, it makes the read itself."""
+    practice.client("A")
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
+    release = threading.Event()
+    where: list[str] = []
+
+    def counted(conn: Connection) -> int:
+        where.append(threading.current_thread().name)
+        return _clients(conn)
+
+    try:
+        pool.submit(release.wait, WAIT_S)  # another request's read, still running
+        with db.read() as conn:
+            assert engine_module.read_beside(conn, counted)() == 1
+        assert where == [threading.current_thread().name]
+    finally:
+        release.set()
+        pool.shutdown()
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_an_in_memory_database_reads_in_turn() -> None:
+    """Another thread's connection to an in-memory SQLite database is another, empty database."""
+    memory = Database("sqlite://")
+    Base.metadata.create_all(memory.engine)
+    with memory.write() as session:
+        session.add(Meta(key="data_version", value="1"))
+    assert memory.read_together(_clients, _clients) == [0, 0]
