@@ -67,7 +67,7 @@ def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[
         or not conn.get_execution_options().get(READ_OPTION)
         or _in_memory(conn.engine)
     ):
-        return lambda: read(conn)
+        return in_turn(conn, read)
     version = data_version(conn)
     engine = conn.engine
 
@@ -85,6 +85,11 @@ def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[
         return value if found == version else read(conn)
 
     return result
+
+
+def in_turn(conn: Connection, read: Callable[[Connection], T]) -> Callable[[], T]:
+    """``read`` on ``conn`` when its result is asked for: ``read_beside``'s shape, in turn."""
+    return lambda: read(conn)
 
 
 def _in_memory(engine: Engine) -> bool:

@@ -34,7 +34,7 @@ from dashboard.metrics.availability import available_intervals, searched_togethe
 from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules
 from dashboard.metrics.grouping import DaySums, frame, span_of
 from dashboard.metrics.report import ALL_KEYS, AREA_OF_KEY, AREAS, plain
-from db.engine import read_beside
+from db.engine import in_turn, read_beside
 from db.timeutil import day_start
 
 DEFAULT_KEYS: tuple[str, ...] = (
@@ -345,7 +345,7 @@ def _areas(
             continue
         # Continuity's periods and weeks are reads of their own, side by side; the waitlist's
         # read what the caller's block searched (``searched_together``), on this connection.
-        beside = read_beside if area is continuity else _in_turn
+        beside = read_beside if area is continuity else in_turn
         each_period = [
             beside(conn, lambda c, a=area, p=period: a.compute(c, p, filters, rules))
             for period in periods
@@ -356,11 +356,6 @@ def _areas(
             found = result()
             value.update({key: plain(found[key].iloc[0]) for key in area.KEYS})
     return values, weekly_frames, cohort_values
-
-
-def _in_turn(conn: Connection, read: Callable[[Connection], Any]) -> Callable[[], Any]:
-    """``read`` on ``conn`` when its result is asked for (``read_beside``'s shape)."""
-    return lambda: read(conn)
 
 
 def periods_and_weeks(

@@ -30,6 +30,19 @@ def _add_client(db: Database, practice: Practice, name: str) -> None:
         bump_data_version(session)
 
 
+class _Counted:
+    """A read of the clients that records the thread it ran on and says when it began."""
+
+    def __init__(self) -> None:
+        self.where: list[str] = []
+        self.began = threading.Event()
+
+    def __call__(self, conn: Connection) -> int:
+        self.where.append(threading.current_thread().name)
+        self.began.set()
+        return _clients(conn)
+
+
 @pytest.fixture
 def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "READ_THREADS", 2)
@@ -157,20 +170,13 @@ def test_a_read_beside_runs_on_another_connection_at_the_same_data(
     db: Database, practice: Practice
 ) -> None:
     practice.client("A")
-    where: list[str] = []
-
-    began = threading.Event()
-
-    def counted(conn: Connection) -> int:
-        where.append(threading.current_thread().name)
-        began.set()
-        return _clients(conn)
+    counted = _Counted()
 
     with db.read() as conn:
         result = engine_module.read_beside(conn, counted)
-        began.wait(WAIT_S)  # started beside (one not started yet is made by the caller)
+        counted.began.wait(WAIT_S)  # started beside (one not started yet is made here)
         assert result() == 1
-    assert where == [where[0]] and where[0].startswith("careboard-read")
+    assert len(counted.where) == 1 and counted.where[0].startswith("careboard-read")
 
 
 @pytest.mark.usefixtures("two_threads")
@@ -184,14 +190,7 @@ def test_a_write_before_the_read_beside_makes_it_again_on_the_callers_connection
     pool = ThreadPoolExecutor(1)
     monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
     written = threading.Event()
-    where: list[str] = []
-
-    began = threading.Event()
-
-    def counted(conn: Connection) -> int:
-        where.append(threading.current_thread().name)
-        began.set()
-        return _clients(conn)
+    counted = _Counted()
 
     try:
         pool.submit(written.wait, WAIT_S)
@@ -199,9 +198,10 @@ def test_a_write_before_the_read_beside_makes_it_again_on_the_callers_connection
             result = engine_module.read_beside(conn, counted)
             _add_client(db, practice, "B")
             written.set()
-            began.wait(WAIT_S)
+            counted.began.wait(WAIT_S)
             assert result() == 1
-        assert len(where) == 2 and where[1] == threading.current_thread().name
+        assert len(counted.where) == 2
+        assert counted.where[1] == threading.current_thread().name
     finally:
         written.set()
         pool.shutdown()
@@ -229,17 +229,12 @@ def test_a_read_not_started_when_asked_for_is_made_on_the_callers_connection(
     pool = ThreadPoolExecutor(1)
     monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
     release = threading.Event()
-    where: list[str] = []
-
-    def counted(conn: Connection) -> int:
-        where.append(threading.current_thread().name)
-        return _clients(conn)
-
+    counted = _Counted()
     try:
         pool.submit(release.wait, WAIT_S)  # another request's read, still running
         with db.read() as conn:
             assert engine_module.read_beside(conn, counted)() == 1
-        assert where == [threading.current_thread().name]
+        assert counted.where == [threading.current_thread().name]
     finally:
         release.set()
         pool.shutdown()
