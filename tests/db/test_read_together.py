@@ -54,10 +54,15 @@ def test_reads_run_on_their_own_threads_and_come_back_in_order(
 ) -> None:
     practice.client("A")
     threads: list[str] = []
+    began = {tag: threading.Event() for tag in ("second", "third")}
 
     def read(tag: str):  # type: ignore[no-untyped-def]
         def run(conn: Connection) -> tuple[str, int]:
             threads.append(threading.current_thread().name)
+            if tag == "first":  # the others have started beside (else the caller makes them)
+                assert all(event.wait(WAIT_S) for event in began.values())
+            else:
+                began[tag].set()
             return tag, _clients(conn)
 
         return run
