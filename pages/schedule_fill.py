@@ -213,4 +213,6 @@ def register() -> None:
         if not (csv or xlsx) or not target:
             raise PreventUpdate
         _title, _note, ranked = _fill(ctx, target)
+        if "client_id" not in ranked:  # the slot no longer exists: no list to export
+            raise PreventUpdate
         return send_table(ctx, ranked, "waitlist-fill", client_column="client_id")
