@@ -209,6 +209,32 @@ def test_fill_from_the_waitlist_for_a_cancelled_slot(
     assert audited == "K3,K6"
 
 
+def test_the_fill_list_exports_and_a_vanished_slot_exports_nothing(
+    frank: FlaskClient, app: dash.Dash, practice: Practice
+) -> None:
+    export = "sch-fill-export-download"
+    body = outputs(post(frank, app, export, [1, None, {"appointment_id": "A3"}]))
+    lines = body[export]["data"]["content"].splitlines()
+    # The same list as the modal's (W1 fits, W4 half fits), with the clients it names.
+    assert [line.split(",")[:2] for line in lines[1:]] == [["1", "W1"], ["2", "W4"]]
+    assert "K3" in lines[1] and "K6" in lines[2]
+    # A cancelled appointment that no longer exists has no list: no download, no error.
+    assert post(frank, app, export, [1, None, {"appointment_id": "A-gone"}]).status_code == 204
+    # A slot of a clinician who does not exist is refused politely before any read.
+    gone = {"clinician_id": "C-gone", "start_at": "2026-03-04T13:00", "end_at": "2026-03-04T14:00"}
+    refused = post(frank, app, export, [1, None, gone]).get_json()
+    assert refused["response"] == {}
+    assert "unknown clinician" in refused["sideUpdate"]["app-alert"]["children"]
+    # Only the list that was exported is audited.
+    with practice.db.read() as conn:
+        exported = conn.execute(
+            select(AuditEntry.action, AuditEntry.client_ids).where(
+                AuditEntry.target == "schedule_fill.export_fill"
+            )
+        ).all()
+    assert [tuple(row) for row in exported if row.action == "export"] == [("export", "K3,K6")]
+
+
 def test_open_slots_from_now_on(frank: FlaskClient, app: dash.Dash) -> None:
     body = outputs(post(frank, app, "sch-next-grid", [*DAY, None]))
     rows = slot_block(frank, app, 0, 100)["rowData"]
