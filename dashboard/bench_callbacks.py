@@ -61,6 +61,7 @@ def bench_app(practice: Practice) -> dash.Dash:
     """careboard on the benchmark practice, its clock stopped at this moment of the practice's
     today."""
     from dashboard.app import create_app
+    from dashboard.memory import freeze_startup_objects
     from dashboard.settings import Settings, default_instance_path
 
     settings = Settings(
@@ -71,7 +72,9 @@ def bench_app(practice: Practice) -> dash.Dash:
     # One moment for the whole survey: results are cached as of the minute, so a minute that
     # turned between a cold request and its warm repeats made the repeat a cold one.
     moment = practice_clock()()
-    return create_app(settings, clock=lambda: moment)
+    app = create_app(settings, clock=lambda: moment)
+    freeze_startup_objects()  # as a served worker does (dashboard.wsgi)
+    return app
 
 
 class Session:

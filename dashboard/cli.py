@@ -355,6 +355,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Run the dashboard (for production use gunicorn; see the README)."""
     from dashboard.app import create_app
     from dashboard.logs import quiet_request_logs
+    from dashboard.memory import freeze_startup_objects
 
     settings = load_settings(demo=demo, need_secret=True)
     if settings.demo:
@@ -367,6 +368,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     if settings.demo:
         click.echo("Demo logins: director, frontdesk, clinician — password careboard-demo")
     quiet_request_logs()
+    freeze_startup_objects()
     app.run(host=host, port=port, debug=False)
 
 

@@ -10,6 +10,7 @@ import fcntl
 
 from dashboard.app import create_app
 from dashboard.cli import prepare_demo
+from dashboard.memory import freeze_startup_objects
 from dashboard.settings import Settings
 
 
@@ -25,3 +26,4 @@ def _build():  # type: ignore[no-untyped-def]
 
 app = _build()
 server = app.server
+freeze_startup_objects()
