@@ -36,7 +36,9 @@ from dashboard.figures import caseloads as fig
 from dashboard.metrics import attendance, caseload, director, utilization
 from dashboard.metrics.common import Filters, Period
 from dashboard.metrics.definitions import DEFINITIONS, GUIDES
+from dashboard.metrics.shared import shared_reads
 from dashboard.roles import DIRECTOR
+from db.engine import read_beside
 
 dash.register_page(
     __name__,
@@ -192,16 +194,13 @@ def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     """The charts; the grid reloads its rows (``CLINICIANS``)."""
     period, filters = scoped_period_and_filters(ctx, values)
     weeks = director.weeks_per_column(period, HEATMAP_COLUMNS, HEATMAP_WEEKS)
-
-    def heatmap(conn: Connection) -> tuple[pd.DataFrame, dict[str, str]]:
-        matrix = director.utilization_matrix(conn, period, filters, ctx.rules, weeks)
-        return matrix, director.clinician_names(conn)
-
-    # The table and the heatmap side by side (each reads the period's available hours: two
-    # cores make that cheaper than sharing one read in turn).
-    table, (matrix, names) = ctx.db.read_together(
-        lambda conn: _table(ctx, period, filters, conn), heatmap
-    )
+    # The heatmap's held minutes (the one large read of its own) beside the table; the table
+    # and the heatmap then share the period's available time, computed once in this read.
+    with ctx.db.read() as conn, shared_reads():
+        held = read_beside(conn, lambda c: director.held_minutes(c, period, filters, ctx.rules))
+        table = _table(ctx, period, filters, conn)
+        matrix = director.utilization_matrix(conn, period, filters, ctx.rules, weeks, held())
+        names = director.clinician_names(conn)
     return (
         fig.utilization_bars(table),
         fig.sessions_bars(table),
