@@ -99,6 +99,25 @@ def test_audit_log_is_append_only(db: Database) -> None:
         assert conn.execute(select(AuditEntry.outcome)).scalars().all() == ["ok"]
 
 
+def test_an_upgrade_bumps_the_data_version_and_a_new_database_starts_at_one(tmp_path) -> None:
+    def version(database: Database) -> int:
+        with database.read() as conn:
+            return data_version(conn)
+
+    fresh = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    upgrade(fresh)
+    assert version(fresh) == 1  # a new database: nothing was cached from it
+    upgrade(fresh)
+    assert version(fresh) == 1  # at head already: nothing changed
+    older = Database(f"sqlite:///{tmp_path / 'older.db'}")
+    upgrade(older, "0009")
+    assert version(older) == 1
+    upgrade(older)  # 0010 fills every waitlist entry's first visit: cached figures are stale
+    assert version(older) == 2
+    fresh.dispose()
+    older.dispose()
+
+
 def test_data_version_bumps(db: Database) -> None:
     with db.read() as conn:
         before = data_version(conn)
