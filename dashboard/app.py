@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.auth.callbacks import ALERT_ID, is_unavailable
 from dashboard.auth.web import init_auth
+from dashboard.cache import source_digest
 from dashboard.components.filters import FILTER_SYNC
 from dashboard.components.navbar import LANDING, navbar
 from dashboard.components.states import forbidden, unavailable
@@ -46,7 +47,7 @@ def _make_cache(server: Flask, settings: Settings) -> Cache:
     else:
         config = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     config["CACHE_DEFAULT_TIMEOUT"] = 600
-    config["CACHE_KEY_PREFIX"] = "careboard:"
+    config["CACHE_KEY_PREFIX"] = f"careboard:{source_digest()}:"
     return Cache(server, config=config)
 
 

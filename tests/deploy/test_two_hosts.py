@@ -28,6 +28,7 @@ import requests
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from dashboard.cache import source_digest
 from db.engine import Database
 from db.migrate import upgrade
 from db.timeutil import now_local
@@ -231,7 +232,7 @@ def act_on_task(browser: Browser, host: LiveServer, app: dash.Dash, row: dict, a
 
 
 def _overview_keys() -> set[bytes]:
-    return set(_redis(REDIS_DB).scan_iter("careboard:home.show_tasks_cards:*"))
+    return set(_redis(REDIS_DB).scan_iter(f"careboard:{source_digest()}:home.show_tasks_cards:*"))
 
 
 def test_a_session_started_on_one_host_is_honoured_by_the_other(
