@@ -645,10 +645,28 @@ def _moment_columns(rows: Sequence[tuple[str, str]]) -> tuple[np.ndarray, ...]:
             np.array([], dtype=np.int64),
         )
     pairs = np.array([(text.count(",") + 1) // 2 for _, text in rows], dtype=np.int64)
-    joined = ",".join(text for _, text in rows).split(",")
-    moments = np.array(joined, dtype="datetime64[s]").astype(np.int64)
+    moments = parse_moments(",".join(text for _, text in rows))
     clinicians = np.repeat(np.array([row[0] for row in rows], dtype=object), pairs)
     return clinicians, moments[0::2], moments[1::2]
+
+
+# "YYYY-MM-DD HH:MM:SS," : a moment of ``second_text`` and its comma.
+MOMENT_FIELD = 20
+
+
+def parse_moments(joined: str) -> np.ndarray:
+    """Comma-separated moments (``second_text``) as int64 seconds. When every one is
+    'YYYY-MM-DD HH:MM:SS' (a comma at every 20th byte: no moment can be shorter or longer),
+    numpy reads the bytes as fixed-width fields and parses them in place, with no Python
+    string per moment (a year's 400,000 held moments at 1M: 48 -> 17 ms); else (a moment
+    stored without its seconds, say) by splitting."""
+    data = (joined + ",").encode("ascii")
+    count = len(data) // MOMENT_FIELD
+    fixed = len(data) % MOMENT_FIELD == 0 and data[MOMENT_FIELD - 1 :: MOMENT_FIELD] == b"," * count
+    if fixed:
+        fields = np.frombuffer(data, dtype=f"S{MOMENT_FIELD}").astype(f"S{MOMENT_FIELD - 1}")
+        return fields.astype("datetime64[s]").astype(np.int64)
+    return np.array(joined.split(","), dtype="datetime64[s]").astype(np.int64)
 
 
 def _union(statements: list[Any]) -> Any:

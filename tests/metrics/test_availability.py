@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.metrics.availability import available_intervals, open_slots, third_next_available
+from dashboard.metrics.availability import (
+    available_intervals,
+    open_slots,
+    parse_moments,
+    third_next_available,
+)
 from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.grouping import dimension_values
 from db.engine import Database
@@ -290,3 +295,22 @@ def test_dimension_values(practice: Practice) -> None:
         "modality": ["in_person", "telehealth"],
     }
     assert only_main == ["Main"]
+
+
+def _seconds(text: str) -> int:
+    """Seconds since 1970 of a naive moment, by the calendar."""
+    moment = dt.datetime.fromisoformat(text)
+    return (moment - dt.datetime(1970, 1, 1)) // dt.timedelta(seconds=1)
+
+
+def test_moments_parse_whatever_their_width() -> None:
+    # Every moment to the second: read as fixed-width fields.
+    full = ["1970-01-02 00:00:01", "2026-03-02 09:00:00", "2024-02-29 23:59:59"]
+    assert parse_moments(",".join(full)).tolist() == [86_401, 1_772_442_000, 1_709_251_199]
+    # One without its seconds: split and parsed one by one.
+    mixed = ["2026-03-02 09:00", "2026-03-02 10:00:00", "2026-03-02 11:30"]
+    assert parse_moments(",".join(mixed)).tolist() == [_seconds(m) for m in mixed]
+    # Twenty of 16 characters fill 340 bytes, a multiple of 20, with no comma where a full
+    # width puts one: not taken for fixed-width fields.
+    short = [f"2026-03-{day:02d} 09:00" for day in range(1, 21)]
+    assert parse_moments(",".join(short)).tolist() == [_seconds(m) for m in short]
