@@ -43,7 +43,7 @@ from dashboard.metrics.grouping import (
     raw_rows,
 )
 from dashboard.metrics.shared import shared
-from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week
+from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week, start_day
 from db.engine import read_beside
 from db.models import Clinician, WaitlistEntry
 from db.timeutil import day_start
@@ -169,12 +169,47 @@ def _read_intake_days(conn: Connection, period: Period, filters: Filters) -> lis
     """(program, epoch day of the first visit, whole days waited, entries) of the entries whose
     first visit on or after referral falls in the period, before its as-of."""
     firsts = first_visits(period, filters)
+    if conn.dialect.name == "sqlite":
+        # The entries themselves, counted below: grouped in SQL, each of two years' 28,000
+        # entries at 1M cost three date functions and a sort (70 ms against 25).
+        stmt = select(firsts.c.program, start_day(firsts.c.first_visit), firsts.c.referred_at)
+        return _counted_intake_days(raw_rows(conn, stmt))
     day = epoch_day(firsts.c.first_visit)
     waited = day - epoch_day(firsts.c.referred_at)
     stmt = select(firsts.c.program, day, waited, func.count()).group_by(
         firsts.c.program, day, waited
     )
     return raw_rows(conn, stmt)
+
+
+def _counted_intake_days(rows: Sequence[tuple]) -> list[tuple]:
+    """(program, first visit's date text, referral's date text) rows as ``_read_intake_days``
+    rows: (program, epoch day of the first visit, whole days waited, entries)."""
+    if not rows:
+        return []
+    codes, programs = pd.factorize(
+        np.array([row[0] for row in rows], dtype=object), use_na_sentinel=False
+    )
+    days = np.array([row[1] for row in rows], dtype="datetime64[D]").astype(np.int64)
+    referred = np.array([row[2] for row in rows], dtype="datetime64[D]").astype(np.int64)
+    waited = days - referred
+    # One integer per (program, day, wait), so that a plain sort counts them.
+    low_day, low_wait = int(days.min()), int(waited.min())
+    day_span = int(days.max()) - low_day + 1
+    wait_span = int(waited.max()) - low_wait + 1
+    keys = (codes.astype(np.int64) * day_span + days - low_day) * wait_span + waited - low_wait
+    found, entries = np.unique(keys, return_counts=True)
+    code, rest = np.divmod(found, day_span * wait_span)
+    day, wait = np.divmod(rest, wait_span)
+    return list(
+        zip(
+            [programs[c] for c in code.tolist()],
+            (day + low_day).tolist(),
+            (wait + low_wait).tolist(),
+            entries.tolist(),
+            strict=True,
+        )
+    )
 
 
 def _waits_by_week(

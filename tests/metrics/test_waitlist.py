@@ -130,6 +130,15 @@ def test_median_days_to_intake(practice: Practice) -> None:
     assert practice_row(practice.db, period)["median_days_to_intake"] == 11.0
 
 
+def test_entries_with_the_same_wait_count_each(practice: Practice) -> None:
+    _intake_entries(practice)
+    practice.client("Q6", primary="C9")
+    practice.waitlist("I7", "Q6", referred="2026-02-20")  # as I1: Adult, 03-03, 11 days
+    practice.appointment("V10", "Q6", "C9", "2026-03-03T10:00")
+    # I4 0, I3 4, I1 11, I7 11, I6 52 -> the middle of five, 11 (7.5 if I7 were I1 again).
+    assert practice_row(practice.db)["median_days_to_intake"] == 11.0
+
+
 def _clinicians(practice: Practice) -> None:
     # As-of date 03-08 (Sunday); slots from 03-09 00:00.
     practice.clinician("C1", program="Adult", location="Main")
