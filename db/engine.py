@@ -26,7 +26,6 @@ T = TypeVar("T")
 READ_THREADS = int(os.environ.get("CAREBOARD_READ_THREADS") or min(4, os.cpu_count() or 1))
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
-_in_pool = threading.local()
 
 
 def _read_pool() -> ThreadPoolExecutor:
@@ -37,14 +36,6 @@ def _read_pool() -> ThreadPoolExecutor:
             pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="careboard-read")
             _pool = (os.getpid(), pool)
         return _pool[1]
-
-
-def _pooled(read: Callable[[], Any]) -> Any:
-    _in_pool.active = True
-    try:
-        return read()
-    finally:
-        _in_pool.active = False
 
 
 # The execution option that marks a connection of ``Database.read``: read-only, so a read beside
@@ -58,12 +49,15 @@ def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[
 
     The other connection reads the data version first (fixing its snapshot) and ``conn``'s is
     read now; a write committed between the two snapshots makes the read again on ``conn``
-    when the result is asked for. Only beside a connection of ``Database.read`` (one with
-    uncommitted writes would see data no other connection sees), outside the pool and with two
-    threads or more; otherwise the read is made on ``conn`` when its result is asked for."""
+    when the result is asked for. Only beside a connection of ``Database.read`` or of another
+    read beside (one with uncommitted writes would see data no other connection sees) and with
+    two threads or more; otherwise the read is made on ``conn`` when its result is asked for.
+
+    A read beside may start reads beside itself (third next available's held appointments,
+    inside a search that runs beside the overview's other reads). That cannot hang: a caller
+    only ever waits for a read that a thread is running; one not started yet it makes itself."""
     if (
         READ_THREADS < 2
-        or getattr(_in_pool, "active", False)
         or not conn.get_execution_options().get(READ_OPTION)
         or _in_memory(conn.engine)
     ):
@@ -73,9 +67,11 @@ def read_beside(conn: Connection, read: Callable[[Connection], T]) -> Callable[[
 
     def beside() -> tuple[int, T]:
         with engine.connect() as other:
+            # Read-only, at the snapshot its data version names: reads may go beside it too.
+            other.execution_options(**{READ_OPTION: True})
             return data_version(other), read(other)
 
-    future = _read_pool().submit(_pooled, beside)
+    future = _read_pool().submit(beside)
 
     def result() -> T:
         # Not started yet (the threads busy with other requests' reads): made here, at once.

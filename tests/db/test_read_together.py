@@ -162,6 +162,25 @@ def test_a_read_together_inside_a_pooled_read_runs_in_turn(
 
 
 @pytest.mark.usefixtures("two_threads")
+def test_a_read_beside_may_start_reads_beside_itself(db: Database, practice: Practice) -> None:
+    """A pooled read (the overview's third next available search) starts its own reads on
+    the other thread, at its state of the data."""
+    practice.client("A")
+    counted = _Counted()
+    outer: list[str] = []
+
+    def search(conn: Connection) -> int:
+        outer.append(threading.current_thread().name)
+        held = engine_module.read_beside(conn, counted)
+        assert counted.began.wait(WAIT_S)  # started beside (else this thread would make it)
+        return held()
+
+    assert db.read_together(_clients, search) == [1, 1]
+    assert outer[0].startswith("careboard-read")
+    assert counted.where[0].startswith("careboard-read") and counted.where != outer
+
+
+@pytest.mark.usefixtures("two_threads")
 def test_an_error_in_a_pooled_read_reaches_the_caller(db: Database) -> None:
     def broken(conn: Connection) -> None:
         raise LookupError("no such figure")
