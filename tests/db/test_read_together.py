@@ -168,14 +168,20 @@ def test_a_read_beside_may_start_reads_beside_itself(db: Database, practice: Pra
     practice.client("A")
     counted = _Counted()
     outer: list[str] = []
+    searching = threading.Event()
+
+    def first(conn: Connection) -> int:
+        assert searching.wait(WAIT_S)  # the search has started beside (else the caller makes it)
+        return _clients(conn)
 
     def search(conn: Connection) -> int:
         outer.append(threading.current_thread().name)
+        searching.set()
         held = engine_module.read_beside(conn, counted)
         assert counted.began.wait(WAIT_S)  # started beside (else this thread would make it)
         return held()
 
-    assert db.read_together(_clients, search) == [1, 1]
+    assert db.read_together(first, search) == [1, 1]
     assert outer[0].startswith("careboard-read")
     assert counted.where[0].startswith("careboard-read") and counted.where != outer
 
