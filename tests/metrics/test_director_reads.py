@@ -71,6 +71,30 @@ def test_utilization_matrix_in_runs_of_weeks(built: Database) -> None:
     assert matrix.set_index("clinician_id").loc["C1", "available_hours"] == 8.0
 
 
+def test_held_hours_of_early_cancellations_and_of_very_long_appointments(
+    built: Database, practice: Practice
+) -> None:
+    # C2, week of 03-09: A7 (1 h) and a client cancellation 9 days ahead (not late: holds
+    # nothing). Week of 03-02: A6 (1 h) and an appointment of 100,000 minutes stored by hand
+    # (the importer refuses over a day): too long for the fixed-width read, read by day.
+    practice.appointment(
+        "A20", "K5", "C2", "2026-03-10T10:00", status="cancelled_client",
+        cancelled_at="2026-03-01T10:00",
+    )  # fmt: skip
+    with built.read() as conn:
+        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
+    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
+    assert booked[("C2", D(2026, 3, 9))] == 1.0
+    practice.appointment("A21", "K5", "C2", "2026-03-04T09:00", minutes=100_000)
+    with built.read() as conn:
+        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
+    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
+    # 1 h + 100,000 / 60 h = 1,667.67 h (two decimals); the other week as before.
+    assert booked[("C2", D(2026, 3, 2))] == 1667.67
+    assert booked[("C2", D(2026, 3, 9))] == 1.0
+    assert booked[("C1", D(2026, 3, 9))] == 3.0
+
+
 def test_weeks_per_column_fits_the_period() -> None:
     choices = (1, 2, 4, 8, 13)
     assert director.weeks_per_column(PERIOD, 26, choices) == 1  # 2 weeks
