@@ -172,7 +172,9 @@ def utilization_heatmap(
         ),
         layout={"template": TEMPLATE},
     )
-    figure.update_xaxes(title_text=title, type="category")
+    # Runs of weeks carry the year in their labels, which the browser tilts: room for them
+    # below the axis (they were cut and ran into its title).
+    figure.update_xaxes(title_text=title, type="category", automargin=True)
     figure.update_yaxes(
         tickmode="array",
         tickvals=ids,
