@@ -27,6 +27,7 @@ from dashboard.metrics.grouping import (
     appointment_group_column,
     day_number,
     join_appointment_client,
+    packed_rows,
     span_of,
     split_moment,
 )
@@ -170,7 +171,7 @@ def _read(
     )
     width = len(keys)
     found: dict[tuple[Any, str], list[int]] = {}
-    for row in conn.execute(stmt):
+    for row in packed_rows(conn, stmt):
         group = PRACTICE if key is None else row[width - 2]
         counted = [int(value or 0) for value in row[width:]]
         earlier = found.get((group, row[width - 1]))

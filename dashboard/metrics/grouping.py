@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -78,6 +80,27 @@ def raw_rows(conn: Connection, stmt: Any) -> list[tuple]:
         return result.cursor.fetchall() if result.returns_rows else []
     finally:
         result.close()
+
+
+# SQLite's JSON functions are built in from 3.38.
+SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
+
+
+def packed_rows(conn: Connection, stmt: Select[Any]) -> list[Sequence[Any]]:
+    """``raw_rows`` of a read whose rows hold only integers and text, in no particular order,
+    that may run beside another thread: on SQLite as one JSON array, built by the database.
+
+    The sqlite3 module lets go of the GIL for every row it steps to and must win it back for
+    the next; while another thread of the process runs Python (a read beside building its
+    frames), each row waits for that thread's switch interval (5 ms). Two years of the
+    practice's days (3,600 rows) took 17 s beside a busy thread against 0.1 s alone; as one
+    value, the database does all its work in one step and the rows cost one ``json.loads``.
+    JSON keeps integers and text exact (not every real), and a statement's order is not kept."""
+    if conn.dialect.name != "sqlite" or not SQLITE_JSON:
+        return raw_rows(conn, stmt)
+    inner = stmt.subquery()
+    packed = select(func.json_group_array(func.json_array(*inner.c)))
+    return json.loads(conn.execute(packed).scalar_one())
 
 
 def span_of(periods: Sequence[Period]) -> Period:
