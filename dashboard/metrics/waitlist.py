@@ -40,6 +40,7 @@ from dashboard.metrics.grouping import (
     day_number,
     dimension_values,
     frame,
+    packed_rows,
     raw_rows,
 )
 from dashboard.metrics.shared import shared
@@ -115,7 +116,7 @@ def open_waits_on(
         )
         .group_by(WaitlistEntry.priority, WaitlistEntry.referred_at, WaitlistEntry.resolved_at)
     )
-    rows = raw_rows(conn, stmt)
+    rows = packed_rows(conn, stmt)  # beside the third next available search: see packed_rows
     priorities = np.array([row[0] for row in rows], dtype=object)
     referred = np.array([row[1] for row in rows], dtype=np.int64)
     never = np.iinfo(np.int64).max
@@ -173,7 +174,7 @@ def _read_intake_days(conn: Connection, period: Period, filters: Filters) -> lis
         # The entries themselves, counted below: grouped in SQL, each of two years' 28,000
         # entries at 1M cost three date functions and a sort (70 ms against 25).
         stmt = select(firsts.c.program, start_day(firsts.c.first_visit), firsts.c.referred_at)
-        return _counted_intake_days(raw_rows(conn, stmt))
+        return _counted_intake_days(packed_rows(conn, stmt))
     day = epoch_day(firsts.c.first_visit)
     waited = day - epoch_day(firsts.c.referred_at)
     stmt = select(firsts.c.program, day, waited, func.count()).group_by(
