@@ -212,8 +212,9 @@ def held_minutes(
         weeks = np.array([row[1] for row in rows], dtype=np.int64)
         mondays = np.array([day_number(monday_of_week(w)) for w in weeks], dtype=np.int64)
     clinicians = np.array([row[0] for row in rows], dtype=object)
-    held = np.array([int(row[2] or 0) for row in rows], dtype=np.int64)
-    return clinicians, mondays, held
+    # As summed: whole minutes, unless some were stored by hand as fractions.
+    held = np.array([row[2] or 0 for row in rows])
+    return clinicians, mondays, held if len(held) else held.astype(np.int64)
 
 
 # An item of ``_held_items``: the day ('YYYY-MM-DD') and the held minutes, zero-padded.
@@ -227,8 +228,9 @@ def _held_items(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``held_minutes`` on SQLite: per clinician and stored status, the day and held minutes
     of each appointment (a client cancellation that is not late holds none) as one string of
-    fixed-width items. None when some appointment is too long for the minutes' width (no real
-    one is: the importer refuses over a day), for the caller to group by day instead."""
+    fixed-width items. None when some appointment's minutes do not fit the width (over 99,999,
+    or not whole: stored by hand, as careboard writes whole minutes and at most a day), for the
+    caller to group by day instead."""
     held = case((is_held(rules), Appointment.duration_min), else_=0)
     padded = func.substr(literal("0" * _MINUTE_DIGITS) + cast(held, String), -_MINUTE_DIGITS)
     item = type_coerce(start_day(Appointment.start_at), String) + padded  # || on text
@@ -237,15 +239,16 @@ def _held_items(
             Appointment.clinician_id,
             func.aggregate_strings(item, ""),
             func.max(Appointment.duration_min),
+            func.min(func.typeof(Appointment.duration_min) == "integer"),
         )
         .where(*conditions, every_clinician(), Appointment.status.in_(_MAYBE_HELD))
         .group_by(Appointment.clinician_id, Appointment.status)
     )
     rows = raw_rows(conn, stmt)
-    if any(longest >= 10**_MINUTE_DIGITS for _, _, longest in rows):
+    if any(longest >= 10**_MINUTE_DIGITS or not whole for _, _, longest, whole in rows):
         return None
-    counts = np.array([len(text) // _ITEM_WIDTH for _, text, _ in rows], dtype=np.int64)
-    data = "".join(text for _, text, _ in rows).encode("ascii")
+    counts = np.array([len(row[1]) // _ITEM_WIDTH for row in rows], dtype=np.int64)
+    data = "".join(row[1] for row in rows).encode("ascii")
     items = np.frombuffer(data, dtype=np.uint8).reshape(-1, _ITEM_WIDTH)
     days = (
         np.frombuffer(data, dtype=f"S{_ITEM_WIDTH}")
@@ -255,7 +258,10 @@ def _held_items(
     )
     minutes = (items[:, _DAY_WIDTH:].astype(np.int64) - ord("0")) @ _DIGIT_VALUES
     clinicians = np.repeat(np.array([row[0] for row in rows], dtype=object), counts)
-    return clinicians, days - (days + THURSDAY) % 7, minutes
+    # A client cancellation that is not late holds nothing: not a held appointment at all
+    # (a clinician with only those gets no row, as where the database leaves them out).
+    held = minutes > 0
+    return clinicians[held], (days - (days + THURSDAY) % 7)[held], minutes[held]
 
 
 def _sums_by_column(
@@ -264,7 +270,7 @@ def _sums_by_column(
     amounts: np.ndarray,
     columns: Sequence[dt.date],
     weeks: int,
-) -> dict[tuple[str, dt.date], int]:
+) -> dict[tuple[str, dt.date], float]:
     """``amounts`` added up by clinician and column (its first Monday; ``weeks`` weeks each,
     from ``columns[0]``); Mondays outside the columns left out."""
     first = day_number(columns[0])
@@ -274,10 +280,10 @@ def _sums_by_column(
     codes, ids = pd.factorize(pd.Series(clinicians[inside], dtype=object), sort=False)
     keys = codes.astype(np.int64) * len(columns) + column
     found, at = np.unique(keys, return_inverse=True)
-    sums = np.zeros(len(found), dtype=np.int64)
+    sums = np.zeros(len(found), dtype=amounts.dtype)
     np.add.at(sums, at, amounts[inside])
     return {
-        (ids[int(key) // len(columns)], columns[int(key) % len(columns)]): int(total)
+        (ids[int(key) // len(columns)], columns[int(key) % len(columns)]): total
         for key, total in zip(found.tolist(), sums.tolist(), strict=True)
     }
 

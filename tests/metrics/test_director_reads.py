@@ -95,6 +95,37 @@ def test_held_hours_of_early_cancellations_and_of_very_long_appointments(
     assert booked[("C1", D(2026, 3, 9))] == 3.0
 
 
+def test_a_clinician_with_only_early_cancellations_gets_no_heatmap_row(
+    built: Database, practice: Practice
+) -> None:
+    # C3 has no availability and held nothing: a client cancelled 9 days ahead (not late).
+    practice.clinician("C3")
+    practice.appointment(
+        "A30", "K5", "C3", "2026-03-10T10:00", status="cancelled_client",
+        cancelled_at="2026-03-01T10:00",
+    )  # fmt: skip
+    with built.read() as conn:
+        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
+    assert set(matrix["clinician_id"]) == {"C1", "C2"}
+
+
+def test_minutes_stored_by_hand_as_a_fraction_are_not_misread(sqlite_db: Database) -> None:
+    """SQLite only: PostgreSQL's integer column refuses a fraction."""
+    practice = Practice(sqlite_db)
+    build(practice)
+    # C2, week of 03-02: A6 (1 h) and 90.5 minutes written by hand (careboard writes whole
+    # minutes): read by day, 60 + 90.5 = 150.5 minutes, 2.51 h (not a misread item).
+    practice.appointment("A31", "K5", "C2", "2026-03-04T09:00", minutes=90)
+    with sqlite_db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE appointments SET duration_min = 90.5 WHERE appointment_id = 'A31'"
+        )
+    with sqlite_db.read() as conn:
+        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
+    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
+    assert booked[("C2", D(2026, 3, 2))] == 2.51
+
+
 def test_weeks_per_column_fits_the_period() -> None:
     choices = (1, 2, 4, 8, 13)
     assert director.weeks_per_column(PERIOD, 26, choices) == 1  # 2 weeks
