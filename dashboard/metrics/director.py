@@ -239,17 +239,19 @@ def _held_items(
             Appointment.clinician_id,
             func.aggregate_strings(item, ""),
             func.max(Appointment.duration_min),
-            func.min(func.typeof(Appointment.duration_min) == "integer"),
         )
         .where(*conditions, every_clinician(), Appointment.status.in_(_MAYBE_HELD))
         .group_by(Appointment.clinician_id, Appointment.status)
     )
     rows = raw_rows(conn, stmt)
-    if any(longest >= 10**_MINUTE_DIGITS or not whole for _, _, longest, whole in rows):
+    if any(longest >= 10**_MINUTE_DIGITS for _, _, longest in rows):
         return None
     counts = np.array([len(row[1]) // _ITEM_WIDTH for row in rows], dtype=np.int64)
     data = "".join(row[1] for row in rows).encode("ascii")
     items = np.frombuffer(data, dtype=np.uint8).reshape(-1, _ITEM_WIDTH)
+    digits = items[:, _DAY_WIDTH:]
+    if not ((digits >= ord("0")) & (digits <= ord("9"))).all():  # a fraction's point
+        return None
     days = (
         np.frombuffer(data, dtype=f"S{_ITEM_WIDTH}")
         .astype(f"S{_DAY_WIDTH}")
