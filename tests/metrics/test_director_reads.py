@@ -71,24 +71,30 @@ def test_utilization_matrix_in_runs_of_weeks(built: Database) -> None:
     assert matrix.set_index("clinician_id").loc["C1", "available_hours"] == 8.0
 
 
+def _early_cancellation(practice: Practice, appointment_id: str, clinician_id: str) -> None:
+    """K5's appointment on Tue 03-10 10:00, cancelled by the client 9 days ahead: not late."""
+    practice.appointment(
+        appointment_id, "K5", clinician_id, "2026-03-10T10:00", status="cancelled_client",
+        cancelled_at="2026-03-01T10:00",
+    )  # fmt: skip
+
+
+def _booked(db: Database, filters: Filters = Filters()) -> dict[tuple[str, dt.date], float]:
+    with db.read() as conn:
+        matrix = director.utilization_matrix(conn, PERIOD, filters, RULES)
+    return {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
+
+
 def test_held_hours_of_early_cancellations_and_of_very_long_appointments(
     built: Database, practice: Practice
 ) -> None:
     # C2, week of 03-09: A7 (1 h) and a client cancellation 9 days ahead (not late: holds
     # nothing). Week of 03-02: A6 (1 h) and an appointment of 100,000 minutes stored by hand
     # (the importer refuses over a day): too long for the fixed-width read, read by day.
-    practice.appointment(
-        "A20", "K5", "C2", "2026-03-10T10:00", status="cancelled_client",
-        cancelled_at="2026-03-01T10:00",
-    )  # fmt: skip
-    with built.read() as conn:
-        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
-    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
-    assert booked[("C2", D(2026, 3, 9))] == 1.0
+    _early_cancellation(practice, "A20", "C2")
+    assert _booked(built)[("C2", D(2026, 3, 9))] == 1.0
     practice.appointment("A21", "K5", "C2", "2026-03-04T09:00", minutes=100_000)
-    with built.read() as conn:
-        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
-    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
+    booked = _booked(built)
     # 1 h + 100,000 / 60 h = 1,667.67 h (two decimals); the other week as before.
     assert booked[("C2", D(2026, 3, 2))] == 1667.67
     assert booked[("C2", D(2026, 3, 9))] == 1.0
@@ -100,13 +106,8 @@ def test_a_clinician_with_only_early_cancellations_gets_no_heatmap_row(
 ) -> None:
     # C3 has no availability and held nothing: a client cancelled 9 days ahead (not late).
     practice.clinician("C3")
-    practice.appointment(
-        "A30", "K5", "C3", "2026-03-10T10:00", status="cancelled_client",
-        cancelled_at="2026-03-01T10:00",
-    )  # fmt: skip
-    with built.read() as conn:
-        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
-    assert set(matrix["clinician_id"]) == {"C1", "C2"}
+    _early_cancellation(practice, "A30", "C3")
+    assert {clinician for clinician, _ in _booked(built)} == {"C1", "C2"}
 
 
 def test_minutes_stored_by_hand_as_a_fraction_are_not_misread(sqlite_db: Database) -> None:
@@ -120,10 +121,7 @@ def test_minutes_stored_by_hand_as_a_fraction_are_not_misread(sqlite_db: Databas
         conn.exec_driver_sql(
             "UPDATE appointments SET duration_min = 90.5 WHERE appointment_id = 'A31'"
         )
-    with sqlite_db.read() as conn:
-        matrix = director.utilization_matrix(conn, PERIOD, Filters(), RULES)
-    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
-    assert booked[("C2", D(2026, 3, 2))] == 2.51
+    assert _booked(sqlite_db)[("C2", D(2026, 3, 2))] == 2.51
 
 
 def test_weeks_per_column_fits_the_period() -> None:
