@@ -43,7 +43,7 @@ from dashboard.metrics.appointment_days import (
     in_day_span,
     reads_day_index,
 )
-from dashboard.metrics.availability import available_intervals
+from dashboard.metrics.availability import DAY_SECONDS, available_intervals
 from dashboard.metrics.common import (
     ONE_DAY,
     Filters,
@@ -64,7 +64,12 @@ from dashboard.metrics.common import (
 )
 from dashboard.metrics.grouping import day_number, raw_rows, sorted_group
 from dashboard.metrics.report import AREA_OF_KEY, AREAS, clinician_rows
-from dashboard.metrics.sqlfn import epoch_day, epoch_week, monday_of_week, start_day
+from dashboard.metrics.sqlfn import (
+    MONDAY_OFFSET,
+    epoch_day,
+    epoch_week,
+    start_day,
+)
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
 from db.vocab import HELD_STATUSES
@@ -164,10 +169,10 @@ def weeks_per_column(period: Period, max_columns: int, choices: Sequence[int]) -
     return next((n for n in choices if -(-weeks // n) <= max_columns), choices[-1])
 
 
-# The weekday of epoch day 0 (1970-01-01), Monday 0: a day number's Monday is
-# ``day - (day + THURSDAY) % 7``.
-THURSDAY = 3
-DAY_SECONDS = 86_400
+def _mondays(days: np.ndarray) -> np.ndarray:
+    """The Monday (epoch day) of each epoch day: ``monday_of_week(epoch_week(day))`` in numpy."""
+    return days - (days + MONDAY_OFFSET) % 7
+
 
 # The stored statuses a held appointment can have: the held ones and a client's cancellation
 # (held when late); named, they bound the ranges SQLite reads.
@@ -203,14 +208,14 @@ def held_minutes(
         )
         rows = raw_rows(conn, stmt)
         days = np.array([row[1] for row in rows], dtype="datetime64[D]").astype(np.int64)
-        mondays = days - (days + THURSDAY) % 7
+        mondays = _mondays(days)
     else:
         week = epoch_week(epoch_day(Appointment.start_at))
         clinician = sorted_group(Appointment.clinician_id)
         stmt = select(clinician, week, minutes).where(*conditions).group_by(clinician, week)
         rows = raw_rows(conn, stmt)
         weeks = np.array([row[1] for row in rows], dtype=np.int64)
-        mondays = np.array([day_number(monday_of_week(w)) for w in weeks], dtype=np.int64)
+        mondays = weeks * 7 - MONDAY_OFFSET  # monday_of_week, as epoch days
     clinicians = np.array([row[0] for row in rows], dtype=object)
     # As summed: whole minutes, unless some were stored by hand as fractions.
     held = np.array([row[2] or 0 for row in rows])
@@ -263,7 +268,7 @@ def _held_items(
     # A client cancellation that is not late holds nothing: not a held appointment at all
     # (a clinician with only those gets no row, as where the database leaves them out).
     held = minutes > 0
-    return clinicians[held], (days - (days + THURSDAY) % 7)[held], minutes[held]
+    return clinicians[held], _mondays(days)[held], minutes[held]
 
 
 def _sums_by_column(
@@ -317,7 +322,7 @@ def utilization_matrix(
     days = starts // DAY_SECONDS
     seconds = _sums_by_column(
         intervals["clinician_id"].to_numpy(dtype=object),
-        days - (days + THURSDAY) % 7,
+        _mondays(days),
         ends - starts,
         mondays,
         weeks,
