@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -46,6 +47,20 @@ class _Counted:
 @pytest.fixture
 def two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "READ_THREADS", 2)
+
+
+@pytest.fixture
+def busy_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """A one-thread read pool whose thread runs another request's read until the event is set."""
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
+    release = threading.Event()
+    pool.submit(release.wait, WAIT_S)
+    try:
+        yield release
+    finally:
+        release.set()
+        pool.shutdown()
 
 
 @pytest.mark.usefixtures("two_threads")
@@ -211,30 +226,21 @@ def test_a_read_beside_runs_on_another_connection_at_the_same_data(
 
 @pytest.mark.usefixtures("two_threads")
 def test_a_write_before_the_read_beside_makes_it_again_on_the_callers_connection(
-    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+    db: Database, practice: Practice, busy_pool: threading.Event
 ) -> None:
     """The caller's snapshot is fixed before a write commits; the read beside starts after it
-    (held back behind a blocker in a one-thread pool), sees another version, and is made again
-    on the caller's connection: the caller's state of the data, one client."""
+    (held back behind another read in a one-thread pool), sees another version, and is made
+    again on the caller's connection: the caller's state of the data, one client."""
     practice.client("A")
-    pool = ThreadPoolExecutor(1)
-    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
-    written = threading.Event()
     counted = _Counted()
-
-    try:
-        pool.submit(written.wait, WAIT_S)
-        with db.read() as conn:
-            result = engine_module.read_beside(conn, counted)
-            _add_client(db, practice, "B")
-            written.set()
-            counted.began.wait(WAIT_S)
-            assert result() == 1
-        assert len(counted.where) == 2
-        assert counted.where[1] == threading.current_thread().name
-    finally:
-        written.set()
-        pool.shutdown()
+    with db.read() as conn:
+        result = engine_module.read_beside(conn, counted)
+        _add_client(db, practice, "B")
+        busy_pool.set()  # the write is committed: the read beside may start
+        counted.began.wait(WAIT_S)
+        assert result() == 1
+    assert len(counted.where) == 2
+    assert counted.where[1] == threading.current_thread().name
 
 
 @pytest.mark.usefixtures("two_threads")
@@ -249,25 +255,17 @@ def test_beside_a_connection_that_may_hold_writes_the_read_is_made_on_it(
         assert result() == 1  # the new client, not yet committed
 
 
-@pytest.mark.usefixtures("two_threads")
+@pytest.mark.usefixtures("two_threads", "busy_pool")
 def test_a_read_not_started_when_asked_for_is_made_on_the_callers_connection(
-    db: Database, practice: Practice, monkeypatch: pytest.MonkeyPatch
+    db: Database, practice: Practice
 ) -> None:
     """The read threads busy with other requests' reads: the caller does not queue behind
     them, it makes the read itself."""
     practice.client("A")
-    pool = ThreadPoolExecutor(1)
-    monkeypatch.setattr(engine_module, "_read_pool", lambda: pool)
-    release = threading.Event()
     counted = _Counted()
-    try:
-        pool.submit(release.wait, WAIT_S)  # another request's read, still running
-        with db.read() as conn:
-            assert engine_module.read_beside(conn, counted)() == 1
-        assert counted.where == [threading.current_thread().name]
-    finally:
-        release.set()
-        pool.shutdown()
+    with db.read() as conn:
+        assert engine_module.read_beside(conn, counted)() == 1
+    assert counted.where == [threading.current_thread().name]
 
 
 @pytest.mark.usefixtures("two_threads")
