@@ -14,6 +14,7 @@ import pytest
 
 from dashboard.metrics.availability import (
     available_intervals,
+    lexsorted,
     open_slots,
     parse_moments,
     third_next_available,
@@ -314,3 +315,20 @@ def test_moments_parse_whatever_their_width() -> None:
     # width puts one: not taken for fixed-width fields.
     short = [f"2026-03-{day:02d} 09:00" for day in range(1, 21)]
     assert parse_moments(",".join(short)).tolist() == [_seconds(m) for m in short]
+
+
+def test_lexsorted_orders_like_lexsort_whether_or_not_the_keys_fit_one_integer() -> None:
+    # The last key first, then the middle, then the first; ties keep their order (rows 1, 4).
+    places = np.array([5, 2, 9, 1, 2])
+    starts = np.array([300, 100, 100, 300, 100])
+    clinicians = np.array([1, 0, 0, 0, 0])
+    # Clinician 0: start 100 (places 2, 9, 2: rows 1 and 4 tie, then 2), start 300 (row 3);
+    # then clinician 1 (row 0).
+    assert lexsorted((places, starts, clinicians)).tolist() == [1, 4, 2, 3, 0]
+    rng = np.random.default_rng(3)
+    small = [rng.integers(-5, 50, 2_000) for _ in range(3)]
+    # Spans whose product passes 2**63: numpy's own lexsort, same order.
+    wide = [rng.integers(0, 2**40, 2_000), rng.integers(0, 3, 2_000), rng.integers(0, 2**40, 2_000)]
+    for keys in (small, wide):
+        assert lexsorted(keys).tolist() == np.lexsort(keys).tolist()
+    assert lexsorted((np.array([], dtype=np.int64),)).tolist() == []
