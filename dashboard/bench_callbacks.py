@@ -61,9 +61,10 @@ def bench_app(practice: Practice) -> dash.Dash:
     """careboard on the benchmark practice, its clock stopped at this moment of the practice's
     today."""
     from dashboard.app import create_app
-    from dashboard.memory import freeze_startup_objects
+    from dashboard.memory import freeze_startup_objects, limit_malloc_arenas
     from dashboard.settings import Settings, default_instance_path
 
+    limit_malloc_arenas()  # as a served worker does (dashboard.wsgi)
     settings = Settings(
         database_url=practice.url,
         secret_key=secrets.token_hex(32),

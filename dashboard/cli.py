@@ -355,8 +355,9 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Run the dashboard (for production use gunicorn; see the README)."""
     from dashboard.app import create_app
     from dashboard.logs import quiet_request_logs
-    from dashboard.memory import freeze_startup_objects
+    from dashboard.memory import freeze_startup_objects, limit_malloc_arenas
 
+    limit_malloc_arenas()
     settings = load_settings(demo=demo, need_secret=True)
     if settings.demo:
         prepare_demo(settings)

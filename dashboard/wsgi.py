@@ -10,7 +10,7 @@ import fcntl
 
 from dashboard.app import create_app
 from dashboard.cli import prepare_demo
-from dashboard.memory import freeze_startup_objects
+from dashboard.memory import freeze_startup_objects, limit_malloc_arenas
 from dashboard.settings import Settings
 
 
@@ -24,6 +24,7 @@ def _build():  # type: ignore[no-untyped-def]
     return create_app(settings)
 
 
+limit_malloc_arenas()  # before any request or read thread allocates
 app = _build()
 server = app.server
 freeze_startup_objects()
