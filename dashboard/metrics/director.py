@@ -490,14 +490,16 @@ def score_distribution(
     conn: Connection, period: Period, filters: Filters, rules: Rules, bins: int = SCORE_BINS
 ) -> pd.DataFrame:
     """How many counted clients (``continuity.client_scores``) fall in each tenth of UPC, COC
-    and SECON: measure, bin_start, bin_end, clients. A score of 1 is in the last bin."""
-    scores = continuity.client_scores(conn, period, filters, rules)
+    and SECON: measure, bin_start, bin_end, clients. A score of 1 is in the last bin, with
+    every client who kept one clinician."""
+    counted, scores = continuity.counted_and_changed(conn, period, filters)
     edges = np.linspace(0.0, 1.0, bins + 1)
     rows = []
     for measure in SCORES:
         values = scores[measure].to_numpy(dtype="float64")
         index = np.clip(np.floor(values * bins + 1e-9).astype(int), 0, bins - 1)
         counts = np.bincount(index, minlength=bins) if len(values) else np.zeros(bins, int)
+        counts[bins - 1] += counted - len(values)
         for b in range(bins):
             rows.append((measure, round(edges[b], 2), round(edges[b + 1], 2), int(counts[b])))
     return pd.DataFrame(rows, columns=["measure", "bin_start", "bin_end", "clients"])

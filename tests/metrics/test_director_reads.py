@@ -173,6 +173,20 @@ def test_score_distribution_and_clinician_changes(built: Database) -> None:
     assert list(changes["client_id"]) == ["K4"]
 
 
+def test_score_distribution_counts_only_the_filtered_clients_who_kept_one_clinician(
+    built: Database,
+) -> None:
+    def bins(clinician: str) -> dict[tuple[str, float], int]:
+        with built.read() as conn:
+            dist = director.score_distribution(conn, PERIOD, Filters(clinician), RULES)
+        return {(r.measure, r.bin_start): r.clients for r in dist.itertuples() if r.clients}
+
+    # C1's client K1 kept one clinician: the last bin of each measure. C2's client K4 changed
+    # (the scores above) and no client of C2's kept one: nothing in the last bins.
+    assert bins("C1") == {("upc", 0.9): 1, ("coc", 0.9): 1, ("secon", 0.9): 1}
+    assert bins("C2") == {("upc", 0.6): 1, ("coc", 0.3): 1, ("secon", 0.5): 1}
+
+
 def test_cohort_rates_by_month(built: Database, practice: Practice) -> None:
     practice.care_event("E1", "K1", "2026-02-10")  # next visit A1 03-02: 20 days later
     period = Period.make(D(2026, 1, 1), D(2026, 3, 15), now=NOW)
