@@ -44,7 +44,7 @@ from dashboard.metrics.common import (
 )
 from dashboard.metrics.grouping import raw_rows
 from dashboard.metrics.shared import shared
-from dashboard.metrics.sqlfn import epoch_second, second_text
+from dashboard.metrics.sqlfn import epoch_second, moment_text
 from db.engine import read_beside
 from db.models import Appointment, Availability, Clinician, TimeOff
 
@@ -655,9 +655,10 @@ def _held_in_days(
     reads: Sequence[tuple[Sequence[str] | None, int, int]],
     filters: Filters,
     rules: Rules,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, ...]:
     """Held appointments overlapping the days [first, end) (epoch days) of each read's
-    clinicians (None: every clinician of the search): clinician_id, start, end (seconds).
+    clinicians (None: every clinician of the search), as ``_moment_columns``: clinician_id
+    and appointments of each clinician read, and each appointment's start and end (seconds).
 
     The reads go in UNION ALL queries of a few statements each; an appointment two reads share
     may come back twice, harmless for a union of busy time. Every column is in the covering
@@ -673,7 +674,7 @@ def _held_in_days(
         # One expanding parameter, not a bound parameter built per id.
         ids = bindparam(f"ids_{n}", list(clinician_ids or []), expanding=True)
         whose = Appointment.clinician_id.in_(everyone if clinician_ids is None else ids)
-        moments = second_text(Appointment.start_at) + "," + second_text(Appointment.end_at)
+        moments = moment_text(Appointment.start_at) + "," + moment_text(Appointment.end_at)
         statements.append(
             select(Appointment.clinician_id, func.aggregate_strings(moments, ","))
             .where(
@@ -692,38 +693,48 @@ def _held_in_days(
 
 
 def _moment_columns(rows: Sequence[tuple[str, str]]) -> tuple[np.ndarray, ...]:
-    """(clinician_id, "start,end,start,end,...") rows (``second_text``) as the
-    (clinician_id, start, end) arrays of ``_interval_columns``, in seconds: one numpy parse
-    of every moment."""
+    """(clinician_id, "start,end,start,end,...") rows (``moment_text``) as arrays: each row's
+    clinician_id and number of appointments, and every appointment's start and end in
+    seconds (one numpy parse of every moment). The ids stay one per row: the search looks
+    each up once, not once per appointment."""
     if not rows:
         return (
             np.array([], dtype=object),
             np.array([], dtype=np.int64),
             np.array([], dtype=np.int64),
+            np.array([], dtype=np.int64),
         )
     pairs = np.array([(text.count(",") + 1) // 2 for _, text in rows], dtype=np.int64)
     moments = parse_moments(",".join(text for _, text in rows))
-    clinicians = np.repeat(np.array([row[0] for row in rows], dtype=object), pairs)
-    return clinicians, moments[0::2], moments[1::2]
+    clinicians = np.array([row[0] for row in rows], dtype=object)
+    return clinicians, pairs, moments[0::2], moments[1::2]
 
 
-# "YYYY-MM-DD HH:MM:SS," : a moment of ``second_text`` and its comma.
-MOMENT_FIELD = 20
+# A moment of ``moment_text`` and its comma: "YYYY-MM-DD HH:MM:SS," (PostgreSQL) and
+# "YYYY-MM-DD HH:MM:SS.ffffff," (SQLite, as SQLAlchemy stores it).
+MOMENT_FIELDS = (20, 27)
 
 
 def parse_moments(joined: str) -> np.ndarray:
-    """Comma-separated moments (``second_text``) as int64 seconds. When every one is
-    'YYYY-MM-DD HH:MM:SS' (a comma at every 20th byte: no moment can be shorter or longer),
-    numpy reads the bytes as fixed-width fields and parses them in place, with no Python
-    string per moment (a year's 400,000 held moments at 1M: 48 -> 17 ms); else (a moment
-    stored without its seconds, say) by splitting."""
+    """Comma-separated moments (``moment_text``) as int64 whole seconds (fractions dropped).
+    When every one has one of the widths of ``MOMENT_FIELDS`` (a comma at every 20th or 27th
+    byte: no moment can be shorter or longer), numpy reads the bytes as fixed-width fields
+    and parses them in place, with no Python string per moment (a year's 400,000 held
+    moments at 1M: 48 -> 17 ms); else (moments of mixed widths, or stored without their
+    seconds) by splitting."""
     data = (joined + ",").encode("ascii")
-    count = len(data) // MOMENT_FIELD
-    fixed = len(data) % MOMENT_FIELD == 0 and data[MOMENT_FIELD - 1 :: MOMENT_FIELD] == b"," * count
-    if fixed:
-        fields = np.frombuffer(data, dtype=f"S{MOMENT_FIELD}").astype(f"S{MOMENT_FIELD - 1}")
-        return fields.astype("datetime64[s]").astype(np.int64)
-    return np.array(joined.split(","), dtype="datetime64[s]").astype(np.int64)
+    for width in MOMENT_FIELDS:
+        count = len(data) // width
+        if len(data) % width == 0 and data[width - 1 :: width] == b"," * count:
+            fields = np.frombuffer(data, dtype=f"S{width}").astype(f"S{width - 1}")
+            return _whole_seconds(fields.astype("datetime64[us]"))
+    return _whole_seconds(np.array(joined.split(","), dtype="datetime64[us]"))
+
+
+def _whole_seconds(moments: np.ndarray) -> np.ndarray:
+    """Microsecond moments as seconds since the epoch, the fraction dropped (floored: the
+    second a moment's text begins with)."""
+    return moments.astype(np.int64) // 1_000_000
 
 
 def _union(statements: list[Any]) -> Any:
@@ -790,8 +801,8 @@ def _search(
         settle(fresh, _held_in_days(conn, reads, filters, rules))
 
     def settle(fresh: np.ndarray, held: tuple[np.ndarray, ...]) -> None:
-        clinicians, busy_starts, busy_ends = held
-        shift = _group_codes(pd.Series(clinicians, dtype=object), search_index)
+        clinicians, pairs, busy_starts, busy_ends = held
+        shift = np.repeat(_group_codes(pd.Series(clinicians, dtype=object), search_index), pairs)
         taken = _merge(busy_starts + shift, busy_ends + shift)
         now = fresh[cells_of]
         is_open[now] = ~_overlapping(taken, keys[now], keys[now] + step)

@@ -315,6 +315,13 @@ def test_moments_parse_whatever_their_width() -> None:
     # width puts one: not taken for fixed-width fields.
     short = [f"2026-03-{day:02d} 09:00" for day in range(1, 21)]
     assert parse_moments(",".join(short)).tolist() == [_seconds(m) for m in short]
+    # As SQLite stores them, with microseconds (fixed-width fields of 27): the whole second,
+    # the fraction dropped; and mixed with moments to the second (split).
+    stored = ["1970-01-02 00:00:01.999999", "2026-03-02 09:00:00.000000"]
+    assert parse_moments(",".join(stored)).tolist() == [86_401, 1_772_442_000]
+    assert parse_moments(",".join([*stored, full[2]])).tolist() == [
+        86_401, 1_772_442_000, 1_709_251_199,
+    ]  # fmt: skip
 
 
 def test_lexsorted_orders_like_lexsort_whether_or_not_the_keys_fit_one_integer() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 from sqlalchemy import event, literal, select
 from sqlalchemy.types import Date, DateTime
 
 from dashboard.metrics.appointment_days import status_day_sums
+from dashboard.metrics.availability import parse_moments
 from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.sqlfn import (
     epoch_day,
@@ -17,7 +17,7 @@ from dashboard.metrics.sqlfn import (
     epoch_minute,
     epoch_second,
     epoch_week,
-    second_text,
+    moment_text,
     start_day,
 )
 from db.engine import Database
@@ -100,7 +100,7 @@ def test_epoch_second_and_microsecond_drop_no_second_and_add_none(db: Database) 
         assert micro == whole * 1_000_000 + moment.microsecond, moment
 
 
-def test_second_text_is_the_whole_second_numpy_reads(db: Database) -> None:
+def test_moment_text_is_read_by_parse_moments_as_the_whole_second(db: Database) -> None:
     # Moments handed over as text in one string per group (third next available's held
     # appointments): numpy must read each as epoch_second's whole second, fraction dropped.
     moments = [
@@ -110,11 +110,12 @@ def test_second_text_is_the_whole_second_numpy_reads(db: Database) -> None:
     ]
     with db.read() as conn:
         texts = [
-            conn.execute(select(second_text(literal(m, DateTime())))).scalar_one() for m in moments
+            conn.execute(select(moment_text(literal(m, DateTime())))).scalar_one() for m in moments
         ]
-    seconds = np.array(texts, dtype="datetime64[s]").astype(np.int64).tolist()
-    assert texts[1] == "2026-11-01 01:30:05"
-    assert seconds == [
+    assert texts[1].startswith("2026-11-01 01:30:05")
+    whole = [
         (m.replace(microsecond=0) - dt.datetime(1970, 1, 1)) // dt.timedelta(seconds=1)
         for m in moments
     ]
+    assert parse_moments(",".join(texts)).tolist() == whole
+    assert [parse_moments(text).tolist() for text in texts] == [[second] for second in whole]
