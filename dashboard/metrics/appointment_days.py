@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, FromClause, and_, func, select
 
-from dashboard.metrics.common import Filters, Period, Rules, appointment_conditions
+from dashboard.metrics.common import ONE_DAY, Filters, Period, Rules, appointment_conditions
 from dashboard.metrics.grouping import (
     PRACTICE,
     DaySums,
@@ -33,6 +33,7 @@ from dashboard.metrics.grouping import (
 )
 from dashboard.metrics.shared import shared
 from dashboard.metrics.sqlfn import start_day
+from db.engine import read_beside
 from db.models import Appointment, Clinician
 from db.vocab import APPOINTMENT_STATUSES, HELD_STATUSES, KEPT_STATUSES
 
@@ -41,6 +42,8 @@ SUM_KEYS = ("booked_minutes", "kept_minutes", "kept_sessions", *COUNT_KEYS)
 # What each group is counted by: rows and minutes, all of them and the late client
 # cancellations among them.
 PARTS = ("rows", "minutes", "late_rows", "late_minutes")
+# Spans of this many days or more are read by day in two halves side by side (``_read_days``).
+SPLIT_DAYS = 90
 
 
 def status_day_sums(
@@ -50,9 +53,8 @@ def status_day_sums(
     its being before ``split_moment(periods)``: one read for every period, and one of the
     split's own day before the split."""
     span, split = span_of(periods), split_moment(periods)
-    day = start_day(Appointment.start_at)
     conditions = _conditions(filters)
-    whole = _read(conn, rules, day, [*in_day_span(conn, day, span, filters), *conditions])
+    whole = _read_days(conn, rules, span, filters, conditions)
     before: dict[str, list[int]] = {}  # the split's day before the split, by status
     if split is not None and span.start <= split.date() <= span.end:
         moments = [Appointment.start_at >= _midnight(split), Appointment.start_at < split]
@@ -77,6 +79,33 @@ def status_day_sums(
         np.array([is_before for _, is_before in keys], dtype=bool),
         {name: np.array([totals[k][name] for k in keys], dtype=np.int64) for name in SUM_KEYS},
     )
+
+
+def _read_days(
+    conn: Connection,
+    rules: Rules,
+    span: Period,
+    filters: Filters,
+    conditions: Sequence[ColumnElement[bool]],
+) -> dict[tuple[Any, str], list[int]]:
+    """``_read`` by day and status of the span's days; a long span in two halves, the later
+    read beside (``read_beside``), so that two cores share it (two years of the practice's
+    days for a program filter at 1M: 0.23 s on one). The halves hold different days, so their
+    groups are apart."""
+    day = start_day(Appointment.start_at)
+    if (span.end - span.start).days < SPLIT_DAYS:
+        return _read(conn, rules, day, [*in_day_span(conn, day, span, filters), *conditions])
+    middle = span.start + dt.timedelta(days=(span.end - span.start).days // 2)
+    halves = (
+        Period(span.start, middle, span.as_of),
+        Period(middle + ONE_DAY, span.end, span.as_of),
+    )
+
+    def read(c: Connection, half: Period) -> dict[tuple[Any, str], list[int]]:
+        return _read(c, rules, day, [*in_day_span(c, day, half, filters), *conditions])
+
+    later = read_beside(conn, lambda c: read(c, halves[1]))
+    return {**read(conn, halves[0]), **later()}
 
 
 def status_group_sums(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.metrics import attendance, utilization
+from dashboard.metrics import appointment_days, attendance, utilization
 from dashboard.metrics.appointment_days import status_day_sums
 from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.shared import shared_reads
@@ -202,3 +202,24 @@ def test_a_period_after_its_as_of_has_nothing_past(practice: Practice, week: Dat
     assert pd.isna(came.loc["practice", "clinician_cancel_rate"])
     assert list(by.index) == []  # no past appointment: no group
     assert (used["booked_hours"], used["kept_hours"]) == (1.0, 0.0)
+
+
+def test_a_long_span_read_in_two_halves_keeps_every_day_once(practice: Practice) -> None:
+    """Jan 1 - Jun 30 (181 days) is read as Jan 1 - Apr 1 and Apr 2 - Jun 30 side by side:
+    the first and last days, and the days either side of the cut, each count once."""
+    practice.clinician("C1")
+    practice.client("K1", primary="C1")
+    for n, (start, minutes) in enumerate(
+        [("2026-01-01T09:00", 60), ("2026-04-01T09:00", 45), ("2026-04-01T23:30", 20),
+         ("2026-04-02T00:00", 30), ("2026-06-30T16:00", 50), ("2026-07-01T09:00", 90)]
+    ):  # fmt: skip
+        practice.appointment(f"L{n}", "K1", "C1", start, minutes=minutes)
+    half_year = Period(D("2026-01-01"), D("2026-06-30"), T("2026-07-01T00:00"))
+    assert (half_year.end - half_year.start).days >= appointment_days.SPLIT_DAYS
+    with practice.db.read() as conn:
+        sums = status_day_sums(conn, [half_year], Filters(), Rules())
+    # Every appointment but July's: 60 + 45 + 20 + 30 + 50 = 205 minutes, five sessions kept.
+    assert sums.total("booked_minutes", half_year, past=False) == 205
+    assert sums.total("kept_sessions", half_year, past=True) == 5
+    april = Period(D("2026-04-01"), D("2026-04-02"), T("2026-04-03T00:00"))
+    assert sums.total("kept_minutes", april, past=True) == 95
