@@ -71,8 +71,12 @@ READS_PER_QUERY = 100
 # last's are read in one range before the rounds: weekly searches of a few days each need most
 # of those days anyway, and one plain range read of a year (190,000 held appointments at
 # 1,000,000) is about twice as fast as the rounds' many windows. The rounds then read only
-# what is left (past the last as-of's date).
+# what is left (past the last as-of's date and DENSE_AHEAD_DAYS more).
 DENSE_AS_OFS = 8
+# The dense read goes on this many days past the last as-of's date: what the rounds would
+# read next, for that as-of, in its first four windows (1, 1, 2 and 4 days), each a query of
+# its own; most clinicians have their third open slot within them.
+DENSE_AHEAD_DAYS = 8
 # Held appointments are fetched by start_at (indexed) from this long before a window: a
 # session that starts earlier and still runs into the window would have to last over a day.
 LONGEST_APPOINTMENT = ONE_DAY
@@ -758,10 +762,12 @@ def _search(
     # Many as-ofs read every day between the first and the last of them (``dense``): that read
     # needs no slot, so it starts now, in two halves, beside the slot building below.
     last_as_of_day = int(search.first_day.max())
+    # Up to the last as-of's date and the days its first rounds would read one by one.
+    dense_end = min(last_as_of_day + DENSE_AHEAD_DAYS, last_day + 1)
     dense_reads = []
     if len(search.as_ofs) >= DENSE_AS_OFS and last_as_of_day > first_day:
-        middle = (first_day + last_as_of_day) // 2
-        for low, high in ((first_day, middle), (middle, last_as_of_day)):
+        middle = (first_day + dense_end) // 2
+        for low, high in ((first_day, middle), (middle, dense_end)):
             if low < high:
                 halves = [(None, low, high)]
                 dense_reads.append(
@@ -810,7 +816,7 @@ def _search(
 
     if dense_reads:
         dense = np.zeros(shape, dtype=bool)
-        dense[:, : last_as_of_day - first_day] = has_slots[:, : last_as_of_day - first_day]
+        dense[:, : dense_end - first_day] = has_slots[:, : dense_end - first_day]
         parts = [result() for result in dense_reads]
         settle(dense, tuple(np.concatenate(columns) for columns in zip(*parts, strict=True)))
     offset, length = 0, FIRST_WINDOW_DAYS
