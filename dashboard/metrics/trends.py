@@ -344,10 +344,13 @@ def _areas(
             weekly_frames[area] = frame(rows, area.KEYS, counts, WEEK)
             continue
         # Continuity's periods and weeks are reads of their own, side by side; the waitlist's
-        # read what the caller's block searched (``searched_together``), on this connection.
+        # read what the caller's block searched (``searched_together``), on this connection:
+        # each period's other reads first, while the search runs.
         beside = read_beside if area is continuity else in_turn
         each_period = [
-            beside(conn, lambda c, a=area, p=period: a.compute(c, p, filters, rules))
+            waitlist.compute_in_steps(conn, period, filters, rules)
+            if area is waitlist
+            else beside(conn, lambda c, a=area, p=period: a.compute(c, p, filters, rules))
             for period in periods
         ]
         if area in wanted and weeks:

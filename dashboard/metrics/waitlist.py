@@ -478,6 +478,21 @@ def compute(
     return frame({group: practice for group in groups}, KEYS, COUNT_KEYS, by)
 
 
+def compute_in_steps(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> Callable[[], pd.DataFrame]:
+    """``compute`` for the practice in two steps: the waitlist's reads now, and third next
+    available (the ``searched_together`` search, which may still be running beside) when the
+    returned function is called, so a caller can make the reads while the search runs."""
+    waits = _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE]
+
+    def finish() -> pd.DataFrame:
+        third_next = _third_next(conn, period, filters, rules, None, True)[PRACTICE]
+        return frame({PRACTICE: _row(waits, third_next)}, KEYS, COUNT_KEYS, None)
+
+    return finish
+
+
 OPEN_KEYS = frozenset(
     {"waitlist_open", "waitlist_median_days", "waitlist_p90_days", "waitlist_over_target"}
 )
