@@ -620,20 +620,25 @@ class _Search:
         )
 
     def frame(self, i: int) -> pd.DataFrame:
-        """As-of ``i``'s ``THIRD_NEXT_COLUMNS``, column by column (a weekly trend of a year
-        has 53 as-ofs of 200 clinicians)."""
+        """As-of ``i``'s ``THIRD_NEXT_COLUMNS``, column by column in numpy (a weekly trend of a
+        year has 53 as-ofs of 200 clinicians)."""
         found = self.found[i]
-        firsts = pd.Series(self.first[i].astype("datetime64[s]").astype("datetime64[us]"))
+        firsts = self.first[i].astype("datetime64[s]").astype("datetime64[us]")
         as_of_day = _epoch_day(_as_of_date(self.as_ofs[i]))
         third_days = self.third[i] // DAY_SECONDS - as_of_day
         return pd.DataFrame(
             {
-                "clinician_id": self.clinicians,
-                "next_available": firsts.where(found >= 1),
+                "clinician_id": self._ids,
+                "next_available": np.where(found >= 1, firsts, np.datetime64("NaT", "us")),
                 "third_next_available_days": np.where(found >= 3, third_days, np.nan),
             },
             columns=THIRD_NEXT_COLUMNS,
         )
+
+    @functools.cached_property
+    def _ids(self) -> pd.api.extensions.ExtensionArray:
+        """The clinicians' ids as the text column every frame shares (checked once)."""
+        return pd.array(self.clinicians, dtype="str")
 
 
 def _as_of_date(as_of: dt.datetime) -> dt.date:

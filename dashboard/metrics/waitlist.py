@@ -355,10 +355,11 @@ def _waitlist_by_program(
     }
 
 
-def _median_days(values: Iterable[float]) -> float | None:
-    """Median over the clinicians that have a value."""
-    known = [value for value in values if not pd.isna(value)]
-    return days(float(np.median(known))) if known else None
+def _median_days(values: Iterable[float | None]) -> float | None:
+    """Median over the clinicians that have a value (null: NaN or None)."""
+    found = np.array(list(values), dtype="float64")
+    known = found[~np.isnan(found)]
+    return days(float(np.median(known))) if len(known) else None
 
 
 def _counted_clinicians(conn: Connection, filters: Filters) -> pd.Series:
