@@ -110,6 +110,32 @@ def test_a_clinician_with_only_early_cancellations_gets_no_heatmap_row(
     assert {clinician for clinician, _ in _booked(built)} == {"C1", "C2"}
 
 
+def test_whole_minutes_on_sqlite_come_as_fixed_width_items(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixed-width read is the one made (not its fallback, the read by day), and gives
+    the hand-worked hours: C1 4 h (A1 A3 A8) and 3 h (A2 A4 A5), C2 1 h a week (A6; A7 and a
+    client cancellation 9 days ahead, which holds nothing)."""
+    practice = Practice(sqlite_db)
+    build(practice)
+    _early_cancellation(practice, "A20", "C2")
+    made: list[object] = []
+    items = director._held_items
+
+    def recorded(*args: object) -> object:
+        made.append(items(*args))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(director, "_held_items", recorded)
+    assert _booked(sqlite_db) == {
+        ("C1", D(2026, 3, 2)): 4.0,
+        ("C1", D(2026, 3, 9)): 3.0,
+        ("C2", D(2026, 3, 2)): 1.0,
+        ("C2", D(2026, 3, 9)): 1.0,
+    }
+    assert made and all(found is not None for found in made)
+
+
 def test_minutes_stored_by_hand_as_a_fraction_are_not_misread(sqlite_db: Database) -> None:
     """SQLite only: PostgreSQL's integer column refuses a fraction."""
     practice = Practice(sqlite_db)
