@@ -60,6 +60,7 @@ from dashboard.metrics.grouping import (
 )
 from dashboard.metrics.sqlfn import (
     MONDAY_OFFSET,
+    day_after,
     epoch_day,
     epoch_microsecond,
     monday_of_week,
@@ -398,18 +399,22 @@ def _engaged(period: Period) -> ColumnElement[bool]:
     (any other is later still); on the first visit's own date, a later one may still count,
     so for those few clients the appointments are searched as the definition says."""
     first_at, next_at = VisitSequence.start_at, VisitSequence.next_start_at
-    next_gap = epoch_day(next_at) - epoch_day(first_at)
-    gap = epoch_day(Appointment.start_at) - epoch_day(first_at)
+    # Dates compared as dates: 1 to 30 days after the first's is after its date and on or
+    # before the date 30 days after it.
+    first_day, last_day = start_day(first_at), day_after(first_at, EARLY_ENGAGEMENT_DAYS)
+
+    def within(moment: Any) -> ColumnElement[bool]:
+        return and_(start_day(moment) > first_day, start_day(moment) <= last_day)
+
     later_visit = exists().where(
         Appointment.client_id == VisitSequence.client_id,
         is_visit(period),
         Appointment.start_at > first_at,
-        gap >= 1,
-        gap <= EARLY_ENGAGEMENT_DAYS,
+        within(Appointment.start_at),
     )
     return or_(
-        and_(next_gap >= 1, next_gap <= EARLY_ENGAGEMENT_DAYS, next_at < period.as_of),
-        and_(next_gap == 0, later_visit),
+        and_(within(next_at), next_at < period.as_of),
+        and_(start_day(next_at) == first_day, later_visit),
     )
 
 
@@ -429,7 +434,8 @@ def _early_engagement_counts(
     if conditions or group is not None:
         clients = source.join(Client, Client.client_id == VisitSequence.client_id)
         source = join_home(clients, by)
-    column = epoch_day(first_at) if by_day else sorted_group(group)
+    # By day: the date as the database has it (no epoch arithmetic per row), numbered below.
+    column = start_day(first_at) if by_day else sorted_group(group)
     stmt = with_group(
         select(func.count().label("clients"), count_if(_engaged(period)).label("engaged"))
         .select_from(source)
@@ -442,7 +448,15 @@ def _early_engagement_counts(
         ),
         column,
     )
-    return grouped_rows(conn, stmt, column)
+    found = grouped_rows(conn, stmt, column)
+    if not by_day:
+        return found
+    return {day_number(_date_of(day)): row for day, row in found.items()}
+
+
+def _date_of(day: Any) -> dt.date:
+    """A ``start_day`` as read: SQLite's text, PostgreSQL's date."""
+    return dt.date.fromisoformat(day) if isinstance(day, str) else day
 
 
 def _early_rate(row: Any) -> float | None:

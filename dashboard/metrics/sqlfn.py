@@ -66,6 +66,30 @@ class start_day(FunctionElement[Any]):  # noqa: N801
     name = "start_day"
 
 
+class day_after(FunctionElement[Any]):  # noqa: N801
+    """``day_after(moment, days)``: the date that many days after a naive timestamp's date,
+    comparable with ``start_day`` (SQLite's 'YYYY-MM-DD' text, PostgreSQL's DATE): a test of
+    dates that parses one date per row, where a difference of ``epoch_day``s parses two
+    moments twice (early engagement over two years at 1M: 74 -> 53 ms)."""
+
+    inherit_cache = True
+    name = "day_after"
+
+
+@compiles(day_after, "sqlite")
+def _day_after_sqlite(found: day_after, compiler: Any, **kw: Any) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in found.clauses)
+    # Of the date alone: SQLite parses a time's fraction to milliseconds, which would put
+    # 23:59:59.9999995 on the next day.
+    return f"date(substr({moment}, 1, 10), '+' || {days} || ' days')"
+
+
+@compiles(day_after, "postgresql")
+def _day_after_postgresql(found: day_after, compiler: Any, **kw: Any) -> str:
+    moment, days = (compiler.process(clause, **kw) for clause in found.clauses)
+    return f"(CAST({moment} AS DATE) + CAST({days} AS INTEGER))"
+
+
 class moment_text(FunctionElement[str]):  # noqa: N801
     """A naive timestamp as text numpy parses by the hundred thousand at once, for reads that
     hand many moments over as one string per group rather than a row each: on SQLite the

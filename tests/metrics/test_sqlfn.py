@@ -12,6 +12,7 @@ from dashboard.metrics.appointment_days import status_day_sums
 from dashboard.metrics.availability import parse_moments
 from dashboard.metrics.common import Filters, Period, Rules
 from dashboard.metrics.sqlfn import (
+    day_after,
     epoch_day,
     epoch_microsecond,
     epoch_minute,
@@ -119,3 +120,29 @@ def test_moment_text_is_read_by_parse_moments_as_the_whole_second(db: Database) 
     ]
     assert parse_moments(",".join(texts)).tolist() == whole
     assert [parse_moments(text).tolist() for text in texts] == [[second] for second in whole]
+
+
+def test_day_after_is_the_date_days_later_comparable_with_start_day(db: Database) -> None:
+    first = dt.datetime(2026, 2, 20, 23, 59, 59, 999999)  # the last instant of its day
+    cases = [
+        (dt.datetime(2026, 3, 22, 0, 0), True),  # 30 days after Feb 20 (28-day February)
+        (dt.datetime(2026, 3, 22, 23, 59, 59), True),
+        (dt.datetime(2026, 3, 23, 0, 0), False),  # 31 days
+    ]
+    with db.read() as conn:
+        later = conn.execute(select(day_after(literal(first, DateTime()), 30))).scalar_one()
+        year_end = conn.execute(
+            select(day_after(literal(dt.datetime(2026, 12, 20, 8), DateTime()), 30))
+        ).scalar_one()
+        within = [
+            conn.execute(
+                select(
+                    start_day(literal(moment, DateTime()))
+                    <= day_after(literal(first, DateTime()), 30)
+                )
+            ).scalar_one()
+            for moment, _ in cases
+        ]
+    assert str(later) == "2026-03-22"
+    assert str(year_end) == "2027-01-19"
+    assert [bool(found) for found in within] == [expected for _, expected in cases]
