@@ -433,6 +433,15 @@ class VisitSequence(Base):
             sqlite_where=text("same_clinician = 0"),
             postgresql_where=text("same_clinician = 0"),
         ),
+        # First visits ever, for early engagement (migration 0012).
+        Index(
+            "ix_visit_sequence_first",
+            "start_at",
+            "next_start_at",
+            "client_id",
+            sqlite_where=text("seq = 1"),
+            postgresql_where=text("seq = 1"),
+        ),
     )
 
 

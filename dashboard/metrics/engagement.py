@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal, or_, select
 
 from dashboard.metrics.appointment_days import every_clinician, in_day_span, reads_day_index
 from dashboard.metrics.common import (
@@ -440,7 +440,8 @@ def _early_engagement_counts(
         select(func.count().label("clients"), count_if(_engaged(period)).label("engaged"))
         .select_from(source)
         .where(
-            VisitSequence.seq == 1,
+            # Inline, so that the partial index of first visits (0012) applies.
+            VisitSequence.seq == literal(1, literal_execute=True),
             in_period(period, first_at),
             first_at < period.as_of,
             first_at < eligible_before,

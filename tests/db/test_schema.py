@@ -30,6 +30,8 @@ def test_expected_indexes_exist(db: Database) -> None:
     assert ("location",) in indexes
     tasks = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("tasks")}
     assert {("completed_at",), ("assignee", "completed_at")} <= tasks  # migration 0011
+    visits = {tuple(ix["column_names"]) for ix in inspect(db.engine).get_indexes("visit_sequence")}
+    assert ("start_at", "next_start_at", "client_id") in visits  # first visits, migration 0012
     if db.engine.dialect.name == "sqlite":
         with db.read() as conn:
             found = conn.execute(
