@@ -263,3 +263,14 @@ def test_the_callback_table_lines_up_whatever_the_names() -> None:
     # Each row's cold p95 ends where the header's "cold p95" ends.
     end = header.index("cold p95") + len("cold p95")
     assert [row[end - 3 : end] for row in rows] == ["480", "120"]
+
+
+def test_a_pages_first_paint_is_the_median_of_its_rounds_and_none_if_one_failed() -> None:
+    from dashboard.bench import median_paint
+
+    rounds = [{"home": 900.0, "tasks": 1550.0}, {"home": 700.0, "tasks": 1110.0}]
+    rounds.append({"home": 800.0, "tasks": None})  # tasks drew nothing in the third round
+    assert median_paint(rounds, "home") == 800.0
+    assert median_paint(rounds, "tasks") is None
+    assert median_paint(rounds[:2], "tasks") == 1330.0  # two rounds: their mean
+    assert median_paint(rounds, "audit") is None  # never measured
