@@ -144,6 +144,8 @@ def lexsorted(keys: Sequence[np.ndarray]) -> np.ndarray:
     300,000 slots of a year (numpy's lexsort does not notice input already in order)."""
     if not len(keys[0]):
         return np.array([], dtype=np.int64)
+    if any(key.dtype.kind not in "iub" for key in keys):
+        return np.lexsort(keys)  # a combined key holds integers only
     lows = [int(key.min()) for key in keys]
     spans = [int(key.max()) - low + 1 for key, low in zip(keys, lows, strict=True)]
     if math.prod(spans) >= 2**63:
@@ -737,7 +739,8 @@ def parse_moments(joined: str) -> np.ndarray:
         if len(data) % width == 0 and data[width - 1 :: width] == b"," * count:
             fields = np.frombuffer(data, dtype=f"S{width}").astype(f"S{width - 1}")
             return _whole_seconds(fields.astype("datetime64[us]"))
-    return _whole_seconds(np.array(joined.split(","), dtype="datetime64[us]"))
+    # To the second, as epoch_second reads them (text written by hand may carry more).
+    return _whole_seconds(np.array([m[:19] for m in joined.split(",")], dtype="datetime64[us]"))
 
 
 def _whole_seconds(moments: np.ndarray) -> np.ndarray:

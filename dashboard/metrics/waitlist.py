@@ -357,7 +357,7 @@ def _waitlist_by_program(
 
 def _median_days(values: Iterable[float | None]) -> float | None:
     """Median over the clinicians that have a value (null: NaN or None)."""
-    found = np.array(list(values), dtype="float64")
+    found = pd.to_numeric(pd.Series(list(values), dtype=object)).to_numpy(dtype="float64")
     known = found[~np.isnan(found)]
     return days(float(np.median(known))) if len(known) else None
 

@@ -322,6 +322,8 @@ def test_moments_parse_whatever_their_width() -> None:
     assert parse_moments(",".join([*stored, full[2]])).tolist() == [
         86_401, 1_772_442_000, 1_709_251_199,
     ]  # fmt: skip
+    # Written by hand with a zone offset: the wall-clock second as written, as epoch_second.
+    assert parse_moments("2026-03-02 09:00:00.000000-06:00").tolist() == [1_772_442_000]
 
 
 def test_lexsorted_orders_like_lexsort_whether_or_not_the_keys_fit_one_integer() -> None:
@@ -336,6 +338,7 @@ def test_lexsorted_orders_like_lexsort_whether_or_not_the_keys_fit_one_integer()
     small = [rng.integers(-5, 50, 2_000) for _ in range(3)]
     # Spans whose product passes 2**63: numpy's own lexsort, same order.
     wide = [rng.integers(0, 2**40, 2_000), rng.integers(0, 3, 2_000), rng.integers(0, 2**40, 2_000)]
-    for keys in (small, wide):
+    fractions = [rng.random(2_000), rng.integers(0, 3, 2_000)]  # not integers: numpy's own
+    for keys in (small, wide, fractions):
         assert lexsorted(keys).tolist() == np.lexsort(keys).tolist()
     assert lexsorted((np.array([], dtype=np.int64),)).tolist() == []

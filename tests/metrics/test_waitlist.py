@@ -346,3 +346,9 @@ def test_one_intake_read_serves_the_periods_it_covers(
     assert alone[before] == {"Adult": [(2, 1)]}
     assert alone[after] == {"Adult": [(8, 1)]}
     assert alone[early] == {"Adult": [(0, 1), (11, 1), (52, 1)]}
+
+
+def test_the_median_over_clinicians_leaves_out_those_without_a_value() -> None:
+    # 2, 5, 9 known (None, NaN and pd.NA are not): the median is 5 days.
+    assert waitlist._median_days([9.0, None, 2.0, float("nan"), pd.NA, 5.0]) == 5.0
+    assert waitlist._median_days([None, float("nan")]) is None
