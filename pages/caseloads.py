@@ -199,16 +199,16 @@ def show_caseloads(ctx: CallbackContext, *values: Any) -> tuple:
     with ctx.db.read() as conn, shared_reads():
         held = read_beside(conn, lambda c: director.held_minutes(c, period, filters, ctx.rules))
         table = _table(ctx, period, filters, conn)
+        # The table's charts while the held minutes may still be read beside.
+        bars = (
+            fig.utilization_bars(table),
+            fig.sessions_bars(table),
+            fig.caseload_bars(table),
+            fig.attendance_bars(table),
+        )
         matrix = director.utilization_matrix(conn, period, filters, ctx.rules, weeks, held())
         names = director.clinician_names(conn)
-    return (
-        fig.utilization_bars(table),
-        fig.sessions_bars(table),
-        fig.caseload_bars(table),
-        fig.attendance_bars(table),
-        fig.utilization_heatmap(matrix, names, weeks),
-        CLINICIANS.reloaded(ctx),
-    )
+    return (*bars, fig.utilization_heatmap(matrix, names, weeks), CLINICIANS.reloaded(ctx))
 
 
 narrow_to_clinician(CLICKABLE, roles=DIRECTOR, page=__name__)

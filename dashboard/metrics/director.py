@@ -42,6 +42,7 @@ from dashboard.metrics.appointment_days import (
     every_clinician,
     in_day_span,
     reads_day_index,
+    split_days,
 )
 from dashboard.metrics.availability import DAY_SECONDS, available_intervals
 from dashboard.metrics.common import (
@@ -70,6 +71,7 @@ from dashboard.metrics.sqlfn import (
     epoch_week,
     start_day,
 )
+from db.engine import read_beside
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
 from db.vocab import HELD_STATUSES
@@ -194,7 +196,7 @@ def held_minutes(
     clinician and week, which the database hashes."""
     span = in_day_span(conn, start_day(Appointment.start_at), period, filters)
     if reads_day_index(conn, filters):
-        found = _held_items(conn, [*span, *appointment_conditions(filters)], rules)
+        found = _held_items_of(conn, period, filters, rules)
         if found is not None:
             return found
     conditions = [*span, is_held(rules), *appointment_conditions(filters)]
@@ -220,6 +222,26 @@ def held_minutes(
     # As summed: whole minutes, unless some were stored by hand as fractions.
     held = np.array([row[2] or 0 for row in rows])
     return clinicians, mondays, held if len(held) else held.astype(np.int64)
+
+
+def _held_items_of(
+    conn: Connection, period: Period, filters: Filters, rules: Rules
+) -> tuple[np.ndarray, ...] | None:
+    """``_held_items`` of the period's days; a long period in two halves, the later read
+    beside (``split_days``: a year at 1M is 0.12 s of one core)."""
+
+    def items(c: Connection, part: Period) -> tuple[np.ndarray, ...] | None:
+        span = in_day_span(c, start_day(Appointment.start_at), part, filters)
+        return _held_items(c, [*span, *appointment_conditions(filters)], rules)
+
+    halves = split_days(period)
+    if halves is None:
+        return items(conn, period)
+    later = read_beside(conn, lambda c: items(c, halves[1]))
+    found = [items(conn, halves[0]), later()]
+    if any(part is None for part in found):
+        return None
+    return tuple(np.concatenate(columns) for columns in zip(*found, strict=True))
 
 
 # An item of ``_held_items``: the day ('YYYY-MM-DD') and 100,000 + the held minutes.

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from dashboard.metrics import access, director
+from dashboard.metrics import access, appointment_days, director
 from dashboard.metrics.common import Filters, Period, Rules
 from db.engine import Database
 from tests.factory import Practice
@@ -134,6 +134,23 @@ def test_whole_minutes_on_sqlite_come_as_fixed_width_items(
         ("C2", D(2026, 3, 9)): 1.0,
     }
     assert made and all(found is not None for found in made)
+
+
+def test_held_hours_of_a_long_period_read_in_two_halves(
+    built: Database, practice: Practice
+) -> None:
+    """Jan 1 - Jun 30 is read as two halves side by side (March in the first, May in the
+    second): each week's hours as when read alone."""
+    practice.appointment("A40", "K1", "C1", "2026-05-04T09:00", minutes=90)
+    half_year = Period.make(D(2026, 1, 1), D(2026, 6, 30), now=NOW)
+    assert appointment_days.split_days(half_year) is not None
+    with built.read() as conn:
+        matrix = director.utilization_matrix(conn, half_year, Filters(), RULES)
+    booked = {(r.clinician_id, r.week): r.booked_hours for r in matrix.itertuples()}
+    assert booked[("C1", D(2026, 3, 2))] == 4.0
+    assert booked[("C1", D(2026, 3, 9))] == 3.0
+    assert booked[("C2", D(2026, 3, 2))] == 1.0
+    assert booked[("C1", D(2026, 5, 4))] == 1.5
 
 
 def test_minutes_stored_by_hand_as_a_fraction_are_not_misread(sqlite_db: Database) -> None:
