@@ -8,8 +8,10 @@ when there is no dimension; ``frame`` turns it into the DataFrame every ``comput
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -193,8 +195,21 @@ def group_of(row: Any, column: ColumnElement[Any] | None) -> Any:
 def grouped_rows(
     conn: Connection, stmt: Select[Any], column: ColumnElement[Any] | None
 ) -> dict[Any, Any]:
-    """The rows of a ``with_group`` query by group."""
-    return {group_of(row, column): row for row in conn.execute(stmt)}
+    """The rows of a ``with_group`` query (counts and its group: integers and text) by group,
+    each with its columns by label. Grouped, read as ``packed_rows``: a group per clinician
+    read beside a thread running Python took 1.05 s instead of 0.05 s, the database waiting
+    for the GIL once per row."""
+    if column is None:  # one row: nothing to wait for
+        return {PRACTICE: row for row in conn.execute(stmt)}  # noqa: B035
+    row_type = _row_type(tuple(found.key for found in stmt.selected_columns))
+    rows = (row_type(*values) for values in packed_rows(conn, stmt))
+    return {group_of(row, column): row for row in rows}
+
+
+@functools.cache
+def _row_type(labels: tuple[str, ...]) -> type:
+    """A row of these column labels: a named tuple, its fields by label."""
+    return collections.namedtuple("Row", labels, rename=True)  # type: ignore[misc]
 
 
 def merge_groups(*parts: Mapping[Any, Mapping[str, Any]]) -> dict[Any, dict[str, Any]]:
