@@ -170,6 +170,9 @@ def time_requests(
             (timing.warm_ms if repeat else timing.cold_ms).append(elapsed)
             timing.bytes = max(timing.bytes, len(response.get_data()))
             problem = problem_in(response)
+            # Closed once read, as a WSGI server closes it once sent: what careboard does after
+            # a response (a full collection when due, freed memory released) runs untimed.
+            response.close()
             if problem and repeat == 0:
                 timing.problems.append(f"{request.role}, {request.combination}: {problem}")
         if progress:
