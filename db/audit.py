@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, String, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -83,7 +83,8 @@ def search(
     limit: int = 500,
     with_clients: bool = True,
 ) -> pd.DataFrame:
-    """Audit rows in [start, end), newest first, narrowed by the given filters; without their
+    """Audit rows in [start, end), newest first, narrowed by the given filters (``at`` as its
+    text to the second, "YYYY-MM-DD HH:MM:SS"); without their
     client_ids unless ``with_clients`` (a read of a whole caseload lists thousands of ids, and
     reading them is most of the cost of a page of the log: ``client_heads`` has the few shown)."""
     conditions = [AuditEntry.at >= start, AuditEntry.at < end]
@@ -96,8 +97,14 @@ def search(
     if client_id:
         conditions.append(AuditEntry.client_ids.contains(client_id))
     columns = [c for c in AuditEntry.__table__.c if with_clients or c.name != "client_ids"]
-    query = select(*columns).where(*conditions).order_by(AuditEntry.id.desc())
-    rows = conn.execute(query.limit(limit)).mappings().all()
+    # The moment as its text to the second, which the page shows: not a datetime built per
+    # row and formatted again (2,000 rows: most of the read's time).
+    shown = [
+        func.substr(cast(c, String), 1, 19).label(c.name) if c.name == "at" else c for c in columns
+    ]
+    query = select(*shown).where(*conditions).order_by(AuditEntry.id.desc())
+    # Plain tuples: pandas probes a Row for mapping keys, an exception per row and column.
+    rows = [tuple(row) for row in conn.execute(query.limit(limit))]
     return pd.DataFrame(rows, columns=[column.name for column in columns])
 
 
