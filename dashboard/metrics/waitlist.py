@@ -471,27 +471,28 @@ def compute(
         return frame(rows, KEYS, COUNT_KEYS, by)
     if by == "program":
         return frame(_by_program(conn, period, filters, rules, third_next), KEYS, COUNT_KEYS, by)
-    practice = _row(
-        _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE],
-        _third_next(conn, period, filters, rules, None, third_next)[PRACTICE],
-    )
+    practice = _practice_row(conn, period, filters, rules, third_next)()
     groups = [PRACTICE] if by is None else dimension_values(conn, period, filters, by)
     return frame({group: practice for group in groups}, KEYS, COUNT_KEYS, by)
+
+
+def _practice_row(
+    conn: Connection, period: Period, filters: Filters, rules: Rules, search: bool
+) -> Callable[[], dict[str, Any]]:
+    """The practice's keys in two steps: the waitlist's reads now, third next available (the
+    ``searched_together`` search, which may still be running beside) when asked for."""
+    waits = _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE]
+    return lambda: _row(waits, _third_next(conn, period, filters, rules, None, search)[PRACTICE])
 
 
 def compute_in_steps(
     conn: Connection, period: Period, filters: Filters, rules: Rules
 ) -> Callable[[], pd.DataFrame]:
-    """``compute`` for the practice in two steps: the waitlist's reads now, and third next
-    available (the ``searched_together`` search, which may still be running beside) when the
-    returned function is called, so a caller can make the reads while the search runs."""
-    waits = _waitlist_by_program(conn, period, filters, rules, None)[PRACTICE]
-
-    def finish() -> pd.DataFrame:
-        third_next = _third_next(conn, period, filters, rules, None, True)[PRACTICE]
-        return frame({PRACTICE: _row(waits, third_next)}, KEYS, COUNT_KEYS, None)
-
-    return finish
+    """``compute`` for the practice in two steps (``_practice_row``): the waitlist's reads now,
+    the frame when the returned function is called, so a caller can make the reads while the
+    search runs."""
+    practice = _practice_row(conn, period, filters, rules, True)
+    return lambda: frame({PRACTICE: practice()}, KEYS, COUNT_KEYS, None)
 
 
 OPEN_KEYS = frozenset(
