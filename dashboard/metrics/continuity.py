@@ -49,7 +49,7 @@ from dashboard.metrics.grouping import (
     client_group_column,
     frame,
     join_home,
-    raw_rows,
+    packed_rows,
     repeat_for_modalities,
 )
 from db.models import Client, VisitSequence
@@ -298,7 +298,7 @@ def _kept_one_clinician(conn: Connection, window: _Window, filters: Filters) -> 
     stmt = select(edges.c.client_id, Client.primary_clinician_id, edges.c.visits).join(
         Client, Client.client_id == edges.c.client_id
     )
-    kept = pd.DataFrame(raw_rows(conn, stmt), columns=SCORE_COLUMNS[:3])
+    kept = pd.DataFrame(packed_rows(conn, stmt), columns=SCORE_COLUMNS[:3])
     return kept.assign(clinicians=1, upc=1.0, coc=1.0, secon=1.0)
 
 
@@ -327,7 +327,7 @@ def _changed_scores(conn: Connection, window: _Window, filters: Filters) -> pd.D
             _rate(sum_sq - n, n * (n - 1)),
             _rate(same, n - 1),
         )
-        for client, n, sum_sq, max_n, clinicians, same, primary in raw_rows(conn, stmt)
+        for client, n, sum_sq, max_n, clinicians, same, primary in packed_rows(conn, stmt)
     ]
     return pd.DataFrame.from_records(records, columns=SCORE_COLUMNS)
 

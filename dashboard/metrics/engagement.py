@@ -51,7 +51,7 @@ from dashboard.metrics.grouping import (
     join_appointment_client,
     join_home,
     merge_groups,
-    raw_rows,
+    packed_rows,
     repeat_for_modalities,
     sorted_group,
     span_of,
@@ -234,7 +234,7 @@ class _ClientMoments:
             epoch_microsecond(clients.c.held),
             epoch_day(clients.c.visit),
         )
-        rows = raw_rows(conn, stmt)
+        rows = packed_rows(conn, stmt)  # whole numbers; one value, not a row at a time
         never = np.iinfo(np.int64).max
         return cls(
             np.array([row[0] for row in rows], dtype=np.int64),
@@ -319,7 +319,7 @@ class _FeedbackMoments:
         moment = epoch_microsecond(Appointment.start_at).label("start_at")
         if not reads_day_index(conn, filters):
             stmt = _feedback_counts(span, filters).add_columns(moment)
-            return cls._of(raw_rows(conn, stmt.group_by(Appointment.start_at)))
+            return cls._of(packed_rows(conn, stmt.group_by(Appointment.start_at)))
         cut_days = sorted({c.date() for c in [*cuts, span.as_of] if c.time() != dt.time()})
         day = start_day(Appointment.start_at)
         by_day = (
@@ -335,13 +335,13 @@ class _FeedbackMoments:
         )
         rows = [
             (*row[:3], day_number(dt.date.fromisoformat(row[3])) * MICROSECONDS_PER_DAY)
-            for row in raw_rows(conn, by_day)
+            for row in packed_rows(conn, by_day)
         ]
         for cut in cut_days:
             on_day = Period(cut, cut, span.as_of)
             if span.start <= cut <= span.end:
                 stmt = _feedback_counts(on_day, filters).add_columns(moment)
-                rows.extend(raw_rows(conn, stmt.group_by(Appointment.start_at)))
+                rows.extend(packed_rows(conn, stmt.group_by(Appointment.start_at)))
         return cls._of(rows)
 
     @classmethod
