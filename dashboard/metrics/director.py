@@ -41,8 +41,8 @@ from dashboard.metrics import (
 from dashboard.metrics.appointment_days import (
     every_clinician,
     in_day_span,
+    read_by_halves,
     reads_day_index,
-    split_days,
 )
 from dashboard.metrics.availability import DAY_SECONDS, available_intervals
 from dashboard.metrics.common import (
@@ -71,7 +71,6 @@ from dashboard.metrics.sqlfn import (
     epoch_week,
     start_day,
 )
-from db.engine import read_beside
 from db.models import Appointment, Client, Clinician
 from db.timeutil import day_start
 from db.vocab import HELD_STATUSES
@@ -227,18 +226,14 @@ def held_minutes(
 def _held_items_of(
     conn: Connection, period: Period, filters: Filters, rules: Rules
 ) -> tuple[np.ndarray, ...] | None:
-    """``_held_items`` of the period's days; a long period in two halves, the later read
-    beside (``split_days``: a year at 1M is 0.12 s of one core)."""
+    """``_held_items`` of the period's days, a long period in two halves side by side
+    (``read_by_halves``: a year at 1M is 0.12 s of one core); None if either half is."""
 
     def items(c: Connection, part: Period) -> tuple[np.ndarray, ...] | None:
         span = in_day_span(c, start_day(Appointment.start_at), part, filters)
         return _held_items(c, [*span, *appointment_conditions(filters)], rules)
 
-    halves = split_days(period)
-    if halves is None:
-        return items(conn, period)
-    later = read_beside(conn, lambda c: items(c, halves[1]))
-    found = [items(conn, halves[0]), later()]
+    found = read_by_halves(conn, period, items)
     if any(part is None for part in found):
         return None
     return tuple(np.concatenate(columns) for columns in zip(*found, strict=True))

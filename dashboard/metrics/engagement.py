@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal, or_, select
 
-from dashboard.metrics.appointment_days import every_clinician, in_day_span, reads_day_index
+from dashboard.metrics.appointment_days import (
+    day_of,
+    every_clinician,
+    in_day_span,
+    reads_day_index,
+)
 from dashboard.metrics.common import (
     Filters,
     Period,
@@ -452,12 +457,7 @@ def _early_engagement_counts(
     found = grouped_rows(conn, stmt, column)
     if not by_day:
         return found
-    return {day_number(_date_of(day)): row for day, row in found.items()}
-
-
-def _date_of(day: Any) -> dt.date:
-    """A ``start_day`` as read: SQLite's text, PostgreSQL's date."""
-    return dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return {day_number(day_of(day)): row for day, row in found.items()}
 
 
 def _early_rate(row: Any) -> float | None:
